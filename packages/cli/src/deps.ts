@@ -1,0 +1,28 @@
+import type { Logger } from '@wharf/core';
+import type { WharfPaths } from './paths.js';
+
+/** A writable text stream: stdout or stderr, or a test double. */
+export interface TextOut {
+  write(chunk: string): unknown;
+  /** True when the stream is a terminal (progress bars, colours). */
+  readonly isTTY?: boolean;
+}
+
+/** Everything a command may touch of the outside world, injected so tests can run `main()` in-process. */
+export interface CliDeps {
+  readonly stdout: TextOut;
+  readonly stderr: TextOut;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Aborted on SIGINT; long operations pass it down. */
+  readonly signal: AbortSignal;
+}
+
+/** What a command action receives once global options are parsed. */
+export interface CommandContext {
+  readonly deps: CliDeps;
+  readonly logger: Logger;
+  readonly paths: WharfPaths;
+  readonly debug: boolean;
+}

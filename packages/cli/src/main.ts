@@ -1,0 +1,93 @@
+import { Command, CommanderError } from 'commander';
+import { createCliLogger } from './logger.js';
+import type { CliDeps, CommandContext } from './deps.js';
+import { errorJson, exitCodeFor, formatError } from './errors.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { writeJson } from './output.js';
+import { resolvePaths } from './paths.js';
+import { VERSION } from './version.js';
+import { registerVersion } from './commands/version.js';
+
+const ROOT_EXAMPLES = `
+Examples:
+  # Start a registry on 127.0.0.1:5000 with embedded storage
+  wharf serve
+
+  # Show the version
+  wharf version --output json
+
+Exit codes:
+  0    success
+  1    error (network, registry, I/O, bad input)
+  2    usage error
+  3    verification failed (signature, policy, or scan threshold)
+  130  interrupted
+`;
+
+/** Builds the `wharf` program. Commands are registered from `commands/*`, each a thin edge. */
+export function createProgram(deps: CliDeps): Command {
+  const program = new Command('wharf');
+  program
+    .description('Wharf: registry, artifacts, signing, SBOM and scanning for OCI supply chains')
+    .option('-d, --debug', 'print debug logs and error causes to stderr', false)
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => deps.stdout.write(s),
+      writeErr: (s) => deps.stderr.write(s),
+    })
+    .addHelpText('after', ROOT_EXAMPLES)
+    .exitOverride();
+
+  const context = (): CommandContext => {
+    const debug = program.opts<{ debug: boolean }>().debug || deps.env['WHARF_DEBUG'] === '1';
+    return {
+      deps,
+      debug,
+      paths: resolvePaths(deps.env),
+      logger: createCliLogger((l) => deps.stderr.write(l), debug ? 'debug' : 'warn'),
+    };
+  };
+
+  registerVersion(program, context);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Whether the command line asks for JSON output, so errors are printed as JSON too. */
+function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--output=json' || a === '--format=json' || a === '-ojson') return true;
+    if ((a === '-o' || a === '--output' || a === '--format') && argv[i + 1] === 'json') return true;
+  }
+  return false;
+}
+
+/**
+ * Runs the CLI and resolves to the exit code. `argv` is the user's arguments (no node/script).
+ * Never calls `process.exit`; `bin.ts` does that.
+ */
+export async function main(argv: readonly string[], deps: CliDeps): Promise<ExitCodeValue> {
+  const program = createProgram(deps);
+  if (argv.length === 0) {
+    deps.stdout.write(program.helpInformation());
+    return ExitCode.Ok;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return deps.signal.aborted ? ExitCode.Interrupted : ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version displays are not errors; every other commander error is a usage error.
+      if (err.exitCode === 0) return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    if (deps.signal.aborted) return ExitCode.Interrupted;
+    const debug = argv.includes('-d') || argv.includes('--debug');
+    if (wantsJson(argv)) writeJson(deps.stdout, errorJson(err));
+    else deps.stderr.write(formatError(err, debug));
+    return exitCodeFor(err);
+  }
+}
+
+export { VERSION };
