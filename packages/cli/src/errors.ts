@@ -28,6 +28,11 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
   return ExitCode.Error;
 }
 
+function describe(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** One line `Error: <message>` with the stable code when there is one; causes are shown with --debug. */
 export function formatError(err: unknown, debug: boolean): string {
   const lines: string[] = [];
@@ -37,7 +42,7 @@ export function formatError(err: unknown, debug: boolean): string {
     if (debug) {
       let cause: unknown = err.cause;
       while (cause !== undefined && lines.length < 10) {
-        lines.push(`  caused by: ${cause instanceof Error ? cause.message : String(cause)}`);
+        lines.push(`  caused by: ${describe(cause)}`);
         cause = cause instanceof Error ? cause.cause : undefined;
       }
       if (err.stack) lines.push(err.stack);

@@ -13,7 +13,10 @@ export function createCliLogger(write: (line: string) => void, level: LogLevel):
   const emit = (lvl: LogLevel, obj: object, msg?: string): void => {
     if (ORDER[lvl] < min) return;
     const fields = Object.entries(obj)
-      .map(([k, v]) => `${k}=${typeof v === 'string' && /^[\w./:@+-]*$/.test(v) ? v : JSON.stringify(v)}`)
+      .map(
+        ([k, v]) =>
+          `${k}=${typeof v === 'string' && /^[\w./:@+-]*$/.test(v) ? v : JSON.stringify(v)}`,
+      )
       .join(' ');
     write(`${lvl}: ${msg ?? ''}${fields ? (msg ? ' ' : '') + fields : ''}\n`);
   };

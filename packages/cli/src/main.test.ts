@@ -6,7 +6,9 @@ import { main } from './main.js';
 import type { CliDeps } from './deps.js';
 import { resolvePaths } from './paths.js';
 
-function fakeDeps(env: Record<string, string> = {}): CliDeps & { out: () => string; err: () => string } {
+function fakeDeps(
+  env: Record<string, string> = {},
+): CliDeps & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
@@ -66,7 +68,9 @@ describe('wharf CLI skeleton', () => {
     const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'version', '-o', 'json']);
     expect((JSON.parse(stdout) as { version: string }).version).toMatch(/^\d+\.\d+\.\d+/);
-    await expect(promisify(execFile)(process.execPath, [bin, 'frobnicate'])).rejects.toMatchObject({ code: 2 });
+    await expect(promisify(execFile)(process.execPath, [bin, 'frobnicate'])).rejects.toMatchObject({
+      code: 2,
+    });
   });
 });
 
@@ -79,7 +83,12 @@ describe('file locations', () => {
       dockerConfigFile: '/h/.docker/config.json',
     });
     expect(
-      resolvePaths({ HOME: '/h', XDG_CONFIG_HOME: '/x/c', XDG_CACHE_HOME: '/x/k', DOCKER_CONFIG: '/d' }),
+      resolvePaths({
+        HOME: '/h',
+        XDG_CONFIG_HOME: '/x/c',
+        XDG_CACHE_HOME: '/x/k',
+        DOCKER_CONFIG: '/d',
+      }),
     ).toEqual({
       configDir: '/x/c/wharf',
       cacheDir: '/x/k/wharf',

@@ -41,7 +41,10 @@ export interface WharfPaths {
 /** Resolves every file location from the environment. Pure. */
 export function resolvePaths(env: PathEnv): WharfPaths {
   const config = xdgConfigHome(env);
-  const dockerDir = env['DOCKER_CONFIG'] && env['DOCKER_CONFIG'] !== '' ? env['DOCKER_CONFIG'] : join(home(env), '.docker');
+  const dockerDir =
+    env['DOCKER_CONFIG'] && env['DOCKER_CONFIG'] !== ''
+      ? env['DOCKER_CONFIG']
+      : join(home(env), '.docker');
   return {
     configDir: join(config, 'wharf'),
     cacheDir: join(xdgCacheHome(env), 'wharf'),
