@@ -29,12 +29,19 @@ const REGISTERED: Readonly<Record<string, RegExp>> = {
  */
 export function parseDigest(value: string): ParsedDigest {
   const m = DIGEST_GRAMMAR.exec(value);
-  if (!m) throw new ContentError('INVALID_DIGEST', `invalid digest ${JSON.stringify(value.slice(0, 200))}`);
+  if (!m)
+    throw new ContentError(
+      'INVALID_DIGEST',
+      `invalid digest ${JSON.stringify(value.slice(0, 200))}`,
+    );
   const algorithm = m[1] as string;
   const encoded = m[2] as string;
   const rule = REGISTERED[algorithm];
   if (rule && !rule.test(encoded)) {
-    throw new ContentError('INVALID_DIGEST', `invalid ${algorithm} digest ${JSON.stringify(value.slice(0, 200))}`);
+    throw new ContentError(
+      'INVALID_DIGEST',
+      `invalid ${algorithm} digest ${JSON.stringify(value.slice(0, 200))}`,
+    );
   }
   return { algorithm, encoded };
 }
@@ -65,7 +72,10 @@ export function isSupportedAlgorithm(algorithm: string): algorithm is DigestAlgo
 export function parseSupportedDigest(value: string): ParsedDigest & { algorithm: DigestAlgorithm } {
   const d = parseDigest(value);
   if (!isSupportedAlgorithm(d.algorithm)) {
-    throw new ContentError('UNSUPPORTED_DIGEST_ALGORITHM', `unsupported digest algorithm ${d.algorithm}`);
+    throw new ContentError(
+      'UNSUPPORTED_DIGEST_ALGORITHM',
+      `unsupported digest algorithm ${d.algorithm}`,
+    );
   }
   return d as ParsedDigest & { algorithm: DigestAlgorithm };
 }
@@ -146,9 +156,13 @@ export async function* verifyContent(
   }
   const actual = digester.digest();
   if (actual !== expected.digest) {
-    throw new ContentError('DIGEST_MISMATCH', `digest mismatch: expected ${expected.digest}, got ${actual}`, {
-      detail: { expected: expected.digest, actual },
-    });
+    throw new ContentError(
+      'DIGEST_MISMATCH',
+      `digest mismatch: expected ${expected.digest}, got ${actual}`,
+      {
+        detail: { expected: expected.digest, actual },
+      },
+    );
   }
 }
 
@@ -159,10 +173,16 @@ export async function* verifyContent(
 export function verifyBytes(data: Uint8Array, expected: ExpectedContent): void {
   const { algorithm } = parseSupportedDigest(expected.digest);
   if (data.byteLength !== expected.size) {
-    throw new ContentError('SIZE_MISMATCH', `content of ${expected.digest} is ${data.byteLength} bytes, expected ${expected.size}`);
+    throw new ContentError(
+      'SIZE_MISMATCH',
+      `content of ${expected.digest} is ${data.byteLength} bytes, expected ${expected.size}`,
+    );
   }
   const actual = digestBytes(data, algorithm);
   if (actual !== expected.digest) {
-    throw new ContentError('DIGEST_MISMATCH', `digest mismatch: expected ${expected.digest}, got ${actual}`);
+    throw new ContentError(
+      'DIGEST_MISMATCH',
+      `digest mismatch: expected ${expected.digest}, got ${actual}`,
+    );
   }
 }

@@ -5,7 +5,8 @@ export const MEDIA_TYPE_OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 export const MEDIA_TYPE_OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 export const MEDIA_TYPE_OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
 export const MEDIA_TYPE_OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
-export const MEDIA_TYPE_OCI_LAYER_NONDISTRIBUTABLE = 'application/vnd.oci.image.layer.nondistributable.v1.tar';
+export const MEDIA_TYPE_OCI_LAYER_NONDISTRIBUTABLE =
+  'application/vnd.oci.image.layer.nondistributable.v1.tar';
 export const MEDIA_TYPE_OCI_LAYER_NONDISTRIBUTABLE_GZIP =
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
 export const MEDIA_TYPE_OCI_LAYER_NONDISTRIBUTABLE_ZSTD =
@@ -18,15 +19,19 @@ export const MEDIA_TYPE_OCI_ARTIFACT_MANIFEST = 'application/vnd.oci.artifact.ma
 
 /** Docker image manifest v2 schema 2 media types. */
 export const MEDIA_TYPE_DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-export const MEDIA_TYPE_DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+export const MEDIA_TYPE_DOCKER_MANIFEST_LIST =
+  'application/vnd.docker.distribution.manifest.list.v2+json';
 export const MEDIA_TYPE_DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
 export const MEDIA_TYPE_DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar';
 export const MEDIA_TYPE_DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
-export const MEDIA_TYPE_DOCKER_LAYER_FOREIGN_GZIP = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
+export const MEDIA_TYPE_DOCKER_LAYER_FOREIGN_GZIP =
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
 export const MEDIA_TYPE_DOCKER_PLUGIN_CONFIG = 'application/vnd.docker.plugin.v1+json';
 /** Deprecated Docker schema 1 manifests; refused on push. */
-export const MEDIA_TYPE_DOCKER_SCHEMA1_MANIFEST = 'application/vnd.docker.distribution.manifest.v1+json';
-export const MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED_MANIFEST = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
+export const MEDIA_TYPE_DOCKER_SCHEMA1_MANIFEST =
+  'application/vnd.docker.distribution.manifest.v1+json';
+export const MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED_MANIFEST =
+  'application/vnd.docker.distribution.manifest.v1+prettyjws';
 
 /** ORAS defaults. */
 export const MEDIA_TYPE_ORAS_UNKNOWN_ARTIFACT = 'application/vnd.unknown.artifact.v1';
@@ -45,7 +50,8 @@ export const ARTIFACT_TYPE_SARIF_JSON = 'application/sarif+json';
 
 /** The empty descriptor's blob `{}` and its digest. */
 export const EMPTY_JSON_BYTES: Uint8Array = new Uint8Array([0x7b, 0x7d]);
-export const EMPTY_JSON_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
+export const EMPTY_JSON_DIGEST =
+  'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 
 /** Manifest media types a client accepts when pulling (the oras-go Accept list). */
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [
