@@ -61,6 +61,10 @@ export type DocumentErrorCode =
   | 'SCHEMA_VERSION_INVALID'
   | 'MEDIA_TYPE_INVALID'
   | 'MEDIA_TYPE_MISMATCH'
+  /** A media type Wharf does not parse as a manifest (Docker schema 1, the withdrawn artifact manifest, …). */
+  | 'MEDIA_TYPE_UNSUPPORTED'
+  /** No declared or body `mediaType`, and the shape does not tell manifest from index. */
+  | 'MEDIA_TYPE_MISSING'
   | 'FIELD_MISSING'
   | 'FIELD_TYPE_INVALID'
   | 'DIGEST_INVALID'

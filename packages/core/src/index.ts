@@ -8,3 +8,7 @@ export * from './media-types.js';
 export * from './annotations.js';
 export type * from './types.js';
 export * from './logger.js';
+export * from './reference.js';
+export * from './json.js';
+export * from './descriptor.js';
+export * from './manifest.js';
