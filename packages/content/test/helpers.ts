@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  MEDIA_TYPE_OCI_CONFIG,
+  MEDIA_TYPE_OCI_LAYER_GZIP,
+  MEDIA_TYPE_OCI_MANIFEST,
+  type Descriptor,
+} from '@wharf/core';
+import { describeBytes } from '../src/fetch.js';
+import type { Pusher } from '../src/types.js';
+
+export const execFileAsync = promisify(execFile);
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+/**
+ * Locates a peer tool in `<repo>/.peers/bin` or on PATH. Throws when WHARF_REQUIRE_PEERS=1 and it is
+ * missing, so the suite fails rather than skips; otherwise returns undefined (use with skipIf).
+ */
+export function requirePeer(name: string): string | undefined {
+  const dirs = [join(REPO_ROOT, '.peers', 'bin'), ...(process.env['PATH'] ?? '').split(delimiter)];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  if (process.env['WHARF_REQUIRE_PEERS'] === '1') {
+    throw new Error(`peer tool ${name} is required (WHARF_REQUIRE_PEERS=1) but was not found`);
+  }
+  return undefined;
+}
+
+/** A temp dir under os.tmpdir(); call the returned cleanup in afterEach. */
+export async function tempDir(
+  prefix = 'wharf-content-',
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export interface SampleImage {
+  readonly config: { desc: Descriptor; bytes: Uint8Array };
+  readonly layers: { desc: Descriptor; bytes: Uint8Array }[];
+  readonly manifest: { desc: Descriptor; bytes: Uint8Array };
+  readonly blobs: { desc: Descriptor; bytes: Uint8Array }[];
+}
+
+/** A small OCI image: config + layers (random-ish bytes) + manifest. */
+export function sampleImage(
+  seed: string,
+  layerSizes: readonly number[] = [1000, 3000],
+): SampleImage {
+  const configBytes = enc(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: {
+        type: 'layers',
+        diff_ids: layerSizes.map((_, i) => `sha256:${String(i).repeat(64)}`),
+      },
+      config: { Env: [`SEED=${seed}`] },
+    }),
+  );
+  const config = { desc: describeBytes(MEDIA_TYPE_OCI_CONFIG, configBytes), bytes: configBytes };
+  const layers = layerSizes.map((n, i) => {
+    const bytes = new Uint8Array(n);
+    for (let j = 0; j < n; j++)
+      bytes[j] = (j * 31 + i * 7 + seed.length * 13 + seed.charCodeAt(j % seed.length)) & 0xff;
+    return { desc: describeBytes(MEDIA_TYPE_OCI_LAYER_GZIP, bytes), bytes };
+  });
+  const manifestBytes = enc(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_OCI_MANIFEST,
+      config: config.desc,
+      layers: layers.map((l) => l.desc),
+    }),
+  );
+  const manifest = {
+    desc: describeBytes(MEDIA_TYPE_OCI_MANIFEST, manifestBytes),
+    bytes: manifestBytes,
+  };
+  return { config, layers, manifest, blobs: [config, ...layers, manifest] };
+}
+
+/** Pushes all blobs of an image, children first. */
+export async function pushImage(store: Pusher, image: SampleImage): Promise<void> {
+  for (const b of image.blobs) await store.push(b.desc, b.bytes);
+}
+
+/** Fast byte equality (vitest's toEqual walks arrays element by element). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+}
