@@ -102,15 +102,14 @@ export function formatFieldPath(path: Path, prefix = ''): string {
   return out;
 }
 
+/** True when the value at `path` is absent or `undefined` (its parent being an object). */
 function isMissing(root: unknown, path: Path): boolean {
   let node = root;
-  for (let i = 0; i < path.length; i++) {
+  for (const key of path) {
     if (typeof node !== 'object' || node === null) return false;
-    const key = path[i] as PropertyKey;
-    if (!Object.hasOwn(node, key)) return i === path.length - 1;
     node = (node as Record<PropertyKey, unknown>)[key];
   }
-  return false;
+  return path.length > 0 && node === undefined;
 }
 
 function codeForPath(path: Path): DocumentErrorCode {
