@@ -202,10 +202,11 @@ describe('parseManifest: valid documents', () => {
     expect(manifestArtifactType(doc)).toBe(MEDIA_TYPE_DOCKER_CONFIG);
   });
 
-  it('parses a Docker manifest list', () => {
+  it('parses a Docker manifest list; its subject is not an edge either', () => {
     const body = {
       schemaVersion: 2,
       mediaType: MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+      subject: IMAGE_DESC,
       manifests: [
         desc('a', MEDIA_TYPE_DOCKER_MANIFEST, { platform: AMD64 }),
         desc('b', MEDIA_TYPE_DOCKER_MANIFEST, {

@@ -216,21 +216,20 @@ function isDocker(doc: ManifestDocument): boolean {
 /**
  * The descriptors a manifest points at (oras-go `content.Successors` edges), in this order:
  * - OCI image manifest: config, layers…, subject (if any);
- * - Docker schema 2 manifest: config, layers… (a `subject` there is ignored, as in oras-go);
- * - index / manifest list: manifests…, subject (if any).
+ * - OCI index: manifests…, subject (if any);
+ * - Docker schema 2 manifest: config, layers…; Docker manifest list: manifests…
+ *   (Docker types have no `subject` in their spec; one present is ignored, as in oras-go).
+ * oras-go lists the subject first; Wharf lists it last so children precede the referenced
+ * image. Descriptors are returned as they appear in the document (unknown fields kept).
  *
  * @example manifestSuccessors(parseManifest(bytes)).map((d) => d.digest)
  */
 export function manifestSuccessors(doc: ManifestDocument): Descriptor[] {
-  const out: Descriptor[] = [];
-  let subject: Descriptor | undefined;
-  if (doc.kind === 'manifest') {
-    out.push(doc.manifest.config, ...doc.manifest.layers);
-    if (!isDocker(doc)) subject = doc.manifest.subject;
-  } else {
-    out.push(...doc.index.manifests);
-    subject = doc.index.subject;
-  }
+  const out: Descriptor[] =
+    doc.kind === 'manifest'
+      ? [doc.manifest.config, ...doc.manifest.layers]
+      : [...doc.index.manifests];
+  const subject = manifestSubject(doc);
   if (subject !== undefined) out.push(subject);
   return out;
 }
@@ -245,7 +244,7 @@ export function manifestArtifactType(doc: ManifestDocument): string | undefined 
   return doc.index.artifactType;
 }
 
-/** The subject descriptor of a manifest or index, if it has one (Docker types never do). */
+/** The `subject` of an OCI manifest or index, if any (always undefined for Docker types). */
 export function manifestSubject(doc: ManifestDocument): Descriptor | undefined {
   if (isDocker(doc)) return undefined;
   return doc.kind === 'manifest' ? doc.manifest.subject : doc.index.subject;
