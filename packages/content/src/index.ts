@@ -25,3 +25,19 @@ export { OciLayoutStore, type OciLayoutStoreOptions } from './oci-layout/store.j
 export { OciLayoutTarStore, indexTar, type TarMember } from './oci-layout/tar.js';
 export { writeLayoutTar } from './oci-layout/tar-writer.js';
 export { readAll } from './internal/bytes.js';
+export {
+  copyGraph,
+  DEFAULT_COPY_CONCURRENCY,
+  GraphCopier,
+  ManifestCache,
+  type CopyGraphOptions,
+  type CopyProgressEvent,
+} from './copy/engine.js';
+export {
+  copy,
+  extendedCopy,
+  extendedCopyGraph,
+  type CopyOptions,
+  type ExtendedCopyGraphOptions,
+} from './copy/copy.js';
+export { CopyError, type CopyOperation, type CopyOrigin } from './copy/errors.js';

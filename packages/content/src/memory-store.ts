@@ -9,6 +9,7 @@ import type {
   Deleter,
   GraphTarget,
   PushContent,
+  ReferencePusher,
   ReferrersOptions,
   SignalOptions,
   TagLister,
@@ -30,7 +31,7 @@ interface Entry {
  * const desc = await pushBytes(store, 'text/plain', new TextEncoder().encode('hi'));
  * await store.tag(desc, 'v1');
  */
-export class MemoryStore implements GraphTarget, Deleter, TagLister, Untagger {
+export class MemoryStore implements GraphTarget, Deleter, TagLister, Untagger, ReferencePusher {
   readonly #content = new Map<string, Entry>();
   readonly #tags = new Map<string, Descriptor>();
   readonly #graph = new GraphIndex();
@@ -72,6 +73,18 @@ export class MemoryStore implements GraphTarget, Deleter, TagLister, Untagger {
     if (this.#content.has(desc.digest)) return;
     this.#content.set(desc.digest, { desc, bytes });
     this.#graph.indexBytes(desc, bytes);
+  }
+
+  /** Pushes (content already present is fine) and tags in one step. */
+  async pushReference(
+    desc: Descriptor,
+    content: PushContent,
+    reference: string,
+    options: SignalOptions = {},
+  ): Promise<void> {
+    validateTag(reference);
+    if (!this.#content.has(desc.digest)) await this.push(desc, content, options);
+    this.#tags.set(reference, desc);
   }
 
   exists(desc: Descriptor): Promise<boolean> {

@@ -120,3 +120,13 @@ export interface ReadOnlyGraphTarget extends ReadOnlyTarget, PredecessorFinder {
 
 /** A target that can walk its graph upward and list referrers. */
 export interface GraphTarget extends Target, PredecessorFinder, ReferrerLister {}
+
+/** Pushes a manifest and tags it in one step (one index write, or one registry PUT by tag). */
+export interface ReferencePusher {
+  pushReference(
+    desc: Descriptor,
+    content: PushContent,
+    reference: string,
+    options?: SignalOptions,
+  ): Promise<void>;
+}

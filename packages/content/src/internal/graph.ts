@@ -1,11 +1,5 @@
 import { isManifestMediaType, type Descriptor } from '@wharf/core';
-import {
-  manifestSubject,
-  manifestSuccessors,
-  parseManifest,
-  referrerDescriptor,
-  type ManifestDocument,
-} from './manifest.js';
+import { parseNode, type NodeInfo } from './manifest.js';
 
 /** Strips a descriptor to the fields that identify a node (plus artifactType/annotations). */
 function nodeDescriptor(desc: Descriptor): Descriptor {
@@ -39,23 +33,23 @@ export class GraphIndex {
    * Indexes a manifest's edges. Non-manifest media types are ignored; unparsable manifests are
    * ignored too (they are still stored, as the spec demands opaque tolerance).
    */
-  indexBytes(desc: Descriptor, bytes: Uint8Array): ManifestDocument | undefined {
+  indexBytes(desc: Descriptor, bytes: Uint8Array): NodeInfo | undefined {
     if (!isManifestMediaType(desc.mediaType) || this.#successors.has(desc.digest)) return undefined;
-    let doc: ManifestDocument;
+    let node: NodeInfo;
     try {
-      doc = parseManifest(bytes, { mediaType: desc.mediaType });
+      node = parseNode(desc, bytes);
     } catch {
       return undefined;
     }
-    this.indexDocument(desc, doc);
-    return doc;
+    this.indexNode(desc, node);
+    return node;
   }
 
-  indexDocument(desc: Descriptor, doc: ManifestDocument): void {
+  indexNode(desc: Descriptor, info: NodeInfo): void {
     if (this.#successors.has(desc.digest)) return;
     const node = nodeDescriptor(desc);
     const children: string[] = [];
-    for (const succ of manifestSuccessors(doc)) {
+    for (const succ of info.successors) {
       let parents = this.#predecessors.get(succ.digest);
       if (!parents) {
         parents = new Map();
@@ -64,14 +58,14 @@ export class GraphIndex {
       parents.set(desc.digest, node);
       children.push(succ.digest);
     }
-    const subject = manifestSubject(doc);
+    const { subject } = info;
     if (subject) {
       let refs = this.#referrers.get(subject.digest);
       if (!refs) {
         refs = new Map();
         this.#referrers.set(subject.digest, refs);
       }
-      refs.set(desc.digest, referrerDescriptor(doc, desc.digest, desc.size));
+      refs.set(desc.digest, info.referrer);
     }
     this.#successors.set(desc.digest, { children, subject: subject?.digest });
   }

@@ -1,153 +1,95 @@
-// Private shim for the manifest helpers that are landing in @wharf/core (parseManifest,
-// manifestSuccessors, manifestArtifactType, referrerDescriptor). Replace with the core exports once
-// they are published.
 import {
-  ContentError,
-  isIndexMediaType,
-  type Descriptor,
-  type ImageIndex,
-  type ImageManifest,
+  isManifestMediaType,
+  manifestSubject,
+  manifestSuccessors,
   MEDIA_TYPE_OCI_ARTIFACT_MANIFEST,
-  MEDIA_TYPE_OCI_INDEX,
-  MEDIA_TYPE_OCI_MANIFEST,
+  parseJsonBytes,
+  parseManifest,
+  referrerDescriptor,
+  type Descriptor,
+  type ManifestDocument,
 } from '@wharf/core';
+import { DocumentError } from '@wharf/core';
 
-export type ManifestDocument =
-  | { readonly kind: 'manifest'; readonly mediaType: string; readonly manifest: ImageManifest }
-  | { readonly kind: 'index'; readonly mediaType: string; readonly index: ImageIndex };
-
-export interface ParseManifestOptions {
-  readonly mediaType?: string;
-  readonly maxBytes?: number;
+/** What the graph needs to know about a manifest node. */
+export interface NodeInfo {
+  /** Parsed document (undefined for the withdrawn artifact manifest, which core does not parse). */
+  readonly doc: ManifestDocument | undefined;
+  /** Outgoing edges (config, layers, manifests, subject). */
+  readonly successors: readonly Descriptor[];
+  readonly subject: Descriptor | undefined;
+  /** The referrers-index entry for this manifest. */
+  readonly referrer: Descriptor;
 }
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isDescriptor(v: unknown): v is Descriptor {
+function looksLikeDescriptor(v: unknown): v is Descriptor {
   return (
     isObject(v) &&
     typeof v['mediaType'] === 'string' &&
     typeof v['digest'] === 'string' &&
-    typeof v['size'] === 'number' &&
-    Number.isSafeInteger(v['size']) &&
-    v['size'] >= 0
+    typeof v['size'] === 'number'
   );
 }
 
-function invalid(message: string): ContentError {
-  return new ContentError('INVALID_MEDIA_TYPE', message);
-}
-
-/** Parses an OCI/Docker manifest or index (lenient about unknown fields). */
-export function parseManifest(
-  bytes: Uint8Array,
-  options: ParseManifestOptions = {},
-): ManifestDocument {
-  if (options.maxBytes !== undefined && bytes.byteLength > options.maxBytes) {
-    throw new ContentError(
-      'SIZE_LIMIT_EXCEEDED',
-      `manifest of ${bytes.byteLength} bytes exceeds ${options.maxBytes}`,
-    );
+/** The withdrawn OCI artifact manifest: edges are subject + blobs (oras-go still walks it). */
+function parseArtifactManifest(bytes: Uint8Array, desc: Descriptor, maxBytes?: number): NodeInfo {
+  const value = parseJsonBytes(bytes, maxBytes === undefined ? {} : { maxBytes });
+  if (!isObject(value)) {
+    throw new DocumentError('NOT_AN_OBJECT', 'artifact manifest must be a JSON object', {
+      detail: { field: '' },
+    });
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(bytes));
-  } catch (cause) {
-    throw new ContentError('INVALID_MEDIA_TYPE', 'manifest is not valid JSON', { cause });
+  const blobs = value['blobs'] ?? [];
+  if (!Array.isArray(blobs) || !blobs.every(looksLikeDescriptor)) {
+    throw new DocumentError('FIELD_TYPE_INVALID', 'artifact manifest blobs[] is invalid', {
+      detail: { field: 'blobs' },
+    });
   }
-  if (!isObject(value)) throw invalid('manifest is not a JSON object');
-  const declared = typeof value['mediaType'] === 'string' ? value['mediaType'] : undefined;
-  const mediaType = options.mediaType ?? declared;
-  if (
-    Array.isArray(value['manifests']) ||
-    (mediaType !== undefined && isIndexMediaType(mediaType))
-  ) {
-    const manifests = value['manifests'];
-    if (!Array.isArray(manifests) || !manifests.every(isDescriptor)) {
-      throw invalid('index has no valid manifests[]');
-    }
-    if (value['subject'] !== undefined && !isDescriptor(value['subject']))
-      throw invalid('index subject is invalid');
-    return {
-      kind: 'index',
-      mediaType: mediaType ?? MEDIA_TYPE_OCI_INDEX,
-      index: value as unknown as ImageIndex,
-    };
-  }
-  if (mediaType === MEDIA_TYPE_OCI_ARTIFACT_MANIFEST) {
-    // Withdrawn artifact manifest: map blobs[] onto layers[] so the graph can still be walked.
-    const blobs = value['blobs'] ?? [];
-    if (!Array.isArray(blobs) || !blobs.every(isDescriptor))
-      throw invalid('artifact manifest blobs[] is invalid');
-    const { blobs: _b, ...rest } = value;
-    return {
-      kind: 'manifest',
-      mediaType,
-      manifest: { ...rest, layers: blobs } as unknown as ImageManifest,
-    };
-  }
-  if (!isDescriptor(value['config'])) throw invalid('manifest config is invalid');
-  const layers = value['layers'] ?? [];
-  if (!Array.isArray(layers) || !layers.every(isDescriptor))
-    throw invalid('manifest layers[] is invalid');
-  if (value['subject'] !== undefined && !isDescriptor(value['subject']))
-    throw invalid('manifest subject is invalid');
+  const subject = looksLikeDescriptor(value['subject']) ? value['subject'] : undefined;
+  const artifactType =
+    typeof value['artifactType'] === 'string' ? value['artifactType'] : undefined;
+  const annotations = isObject(value['annotations'])
+    ? (value['annotations'] as Record<string, string>)
+    : undefined;
   return {
-    kind: 'manifest',
-    mediaType: mediaType ?? MEDIA_TYPE_OCI_MANIFEST,
-    manifest: value as unknown as ImageManifest,
+    doc: undefined,
+    successors: subject ? [...blobs, subject] : blobs,
+    subject,
+    referrer: {
+      mediaType: MEDIA_TYPE_OCI_ARTIFACT_MANIFEST,
+      digest: desc.digest,
+      size: desc.size,
+      ...(artifactType !== undefined ? { artifactType } : {}),
+      ...(annotations !== undefined ? { annotations } : {}),
+    },
   };
 }
 
-/** The nodes a manifest points at: subject + config + layers, or subject + manifests. */
-export function manifestSuccessors(doc: ManifestDocument): Descriptor[] {
-  const out: Descriptor[] = [];
-  if (doc.kind === 'manifest') {
-    if (doc.manifest.subject) out.push(doc.manifest.subject);
-    if (doc.mediaType !== MEDIA_TYPE_OCI_ARTIFACT_MANIFEST) out.push(doc.manifest.config);
-    out.push(...(doc.manifest.layers ?? []));
-  } else {
-    if (doc.index.subject) out.push(doc.index.subject);
-    out.push(...doc.index.manifests);
+/**
+ * Parses manifest bytes (already verified against `desc`) into graph edges.
+ * @throws DocumentError for malformed manifests
+ */
+export function parseNode(desc: Descriptor, bytes: Uint8Array, maxBytes?: number): NodeInfo {
+  if (desc.mediaType === MEDIA_TYPE_OCI_ARTIFACT_MANIFEST) {
+    return parseArtifactManifest(bytes, desc, maxBytes);
   }
-  return out;
-}
-
-/** The artifact type: `artifactType`, else (manifests) `config.mediaType`. */
-export function manifestArtifactType(doc: ManifestDocument): string | undefined {
-  if (doc.kind === 'manifest') {
-    return (
-      doc.manifest.artifactType ??
-      (doc.mediaType === MEDIA_TYPE_OCI_ARTIFACT_MANIFEST
-        ? undefined
-        : doc.manifest.config.mediaType)
-    );
-  }
-  return doc.index.artifactType;
-}
-
-/** The referrers-index entry describing a manifest. */
-export function referrerDescriptor(
-  doc: ManifestDocument,
-  digest: string,
-  size: number,
-): Descriptor {
-  const artifactType = manifestArtifactType(doc);
-  const annotations = doc.kind === 'manifest' ? doc.manifest.annotations : doc.index.annotations;
+  const doc = parseManifest(bytes, {
+    mediaType: desc.mediaType,
+    ...(maxBytes === undefined ? {} : { maxBytes }),
+  });
   return {
-    mediaType: doc.mediaType,
-    digest,
-    size,
-    ...(artifactType !== undefined ? { artifactType } : {}),
-    ...(annotations !== undefined ? { annotations } : {}),
+    doc,
+    successors: manifestSuccessors(doc),
+    subject: manifestSubject(doc),
+    referrer: referrerDescriptor(doc, desc.digest, desc.size),
   };
 }
 
-/** The subject of a manifest document, if any. */
-export function manifestSubject(doc: ManifestDocument): Descriptor | undefined {
-  return doc.kind === 'manifest' ? doc.manifest.subject : doc.index.subject;
+/** True for media types whose content is a manifest with edges to follow. */
+export function isGraphNode(desc: Descriptor): boolean {
+  return isManifestMediaType(desc.mediaType);
 }

@@ -2,13 +2,14 @@ import {
   ContentError,
   isDigest,
   isManifestMediaType,
+  parseManifest,
   parseSupportedDigest,
   verifyContent,
   type Descriptor,
 } from '@wharf/core';
 import { throwIfAborted } from '../internal/abort.js';
 import { GraphIndex } from '../internal/graph.js';
-import { manifestSuccessors, parseManifest } from '../internal/manifest.js';
+
 import { DEFAULT_MAX_METADATA_BYTES, fetchAll } from '../fetch.js';
 import type {
   ReadOnlyGraphTarget,
@@ -184,10 +185,9 @@ export abstract class LayoutReader implements ReadOnlyGraphTarget, ReferrerListe
             maxBytes: this.maxMetadataBytes,
             ...(signal ? { signal } : {}),
           });
-          const doc = this.graph.indexBytes(desc, bytes);
-          if (doc)
-            for (const s of manifestSuccessors(doc))
-              if (isManifestMediaType(s.mediaType)) queue.push(s);
+          const node = this.graph.indexBytes(desc, bytes);
+          for (const s of node?.successors ?? [])
+            if (isManifestMediaType(s.mediaType)) queue.push(s);
         }),
       );
     }

@@ -21,7 +21,14 @@ import { throwIfAborted } from '../internal/abort.js';
 import { concatChunks, iterateBytes } from '../internal/bytes.js';
 import { validateTag } from '../internal/reference.js';
 import { DEFAULT_MAX_METADATA_BYTES, validateDescriptor } from '../fetch.js';
-import type { Deleter, GraphTarget, PushContent, SignalOptions, Untagger } from '../types.js';
+import type {
+  Deleter,
+  GraphTarget,
+  PushContent,
+  ReferencePusher,
+  SignalOptions,
+  Untagger,
+} from '../types.js';
 import {
   applyIndexOps,
   BLOBS_DIR,
@@ -128,7 +135,10 @@ class DirSource implements LayoutSource {
  * const desc = await pushBytes(store, MEDIA_TYPE_OCI_MANIFEST, manifestBytes);
  * await store.tag(desc, 'v1');
  */
-export class OciLayoutStore extends LayoutReader implements GraphTarget, Deleter, Untagger {
+export class OciLayoutStore
+  extends LayoutReader
+  implements GraphTarget, Deleter, Untagger, ReferencePusher
+{
   readonly root: string;
   readonly readOnly: boolean;
   readonly #dir: DirSource;
@@ -268,6 +278,32 @@ export class OciLayoutStore extends LayoutReader implements GraphTarget, Deleter
    * @throws ContentError `ALREADY_EXISTS`, `DIGEST_MISMATCH`, `SIZE_MISMATCH`, `ABORTED`, `IO_ERROR`
    */
   async push(desc: Descriptor, content: PushContent, options: SignalOptions = {}): Promise<void> {
+    await this.#pushBlob(desc, content, options, true);
+    if (isManifestMediaType(desc.mediaType)) await this.#updateIndex({ kind: 'add', desc });
+  }
+
+  /**
+   * Pushes a manifest and tags it with one index update. Content already present is just tagged.
+   * @throws ContentError `INVALID_REFERENCE`, `DIGEST_MISMATCH`, `SIZE_MISMATCH`, `ABORTED`, `IO_ERROR`
+   */
+  async pushReference(
+    desc: Descriptor,
+    content: PushContent,
+    reference: string,
+    options: SignalOptions = {},
+  ): Promise<void> {
+    this.#assertWritable();
+    validateTag(reference);
+    await this.#pushBlob(desc, content, options, false);
+    await this.#updateIndex({ kind: 'tag', desc, ref: reference });
+  }
+
+  async #pushBlob(
+    desc: Descriptor,
+    content: PushContent,
+    options: SignalOptions,
+    failIfExists: boolean,
+  ): Promise<void> {
     this.#assertWritable();
     validateDescriptor(desc);
     const { signal } = options;
@@ -275,6 +311,7 @@ export class OciLayoutStore extends LayoutReader implements GraphTarget, Deleter
     const { algorithm, encoded } = parseSupportedDigest(desc.digest);
     const target = this.#dir.blobPath(algorithm, encoded);
     if ((await this.#dir.blobSize(algorithm, encoded)) === desc.size) {
+      if (!failIfExists) return;
       throw new ContentError('ALREADY_EXISTS', `${desc.digest}: already exists`, {
         detail: { digest: desc.digest },
       });
@@ -314,7 +351,6 @@ export class OciLayoutStore extends LayoutReader implements GraphTarget, Deleter
       const bytes =
         content instanceof Uint8Array ? content : keep ? concatChunks(keep, desc.size) : undefined;
       if (bytes) this.graph.indexBytes(desc, bytes);
-      await this.#updateIndex({ kind: 'add', desc });
     }
   }
 
