@@ -275,6 +275,18 @@ describe('parseManifest: valid documents', () => {
     expect(() => parseManifest(bytes, { maxBytes: bytes.byteLength, maxDepth: 3 })).not.toThrow();
   });
 
+  it('parses a ~3.9 MB manifest (the distribution-spec main suite size) within the 4 MiB default', () => {
+    const annotations: Record<string, string> = {};
+    for (let i = 0; i < 390; i++) annotations[`org.example.key${i}`] = 'x'.repeat(10_000);
+    const bytes = enc({ ...IMAGE, annotations });
+    expect(bytes.byteLength).toBeGreaterThan(3_900_000);
+    expect(bytes.byteLength).toBeLessThan(4 * 1024 * 1024);
+    const start = performance.now();
+    const doc = parseManifest(bytes);
+    expect(performance.now() - start).toBeLessThan(2_000);
+    expect(Object.keys(asManifest(doc).annotations ?? {})).toHaveLength(390);
+  });
+
   it('parseManifestValue validates an already parsed value', () => {
     expect(parseManifestValue(structuredClone(IMAGE)).kind).toBe('manifest');
     expect(() => parseManifestValue(null)).toThrow(

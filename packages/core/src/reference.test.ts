@@ -428,6 +428,30 @@ describe('parseDockerReference (docker normalisation)', () => {
   });
 });
 
+describe('hostile input', () => {
+  const huge = [
+    `ghcr.io/${'a'.repeat(1_000_000)}!`,
+    `ghcr.io/${'a-'.repeat(500_000)}`,
+    `ghcr.io/${'a__'.repeat(300_000)}_`,
+    `${'a.'.repeat(500_000)}-/x`,
+    `ghcr.io/x:${'t'.repeat(1_000_000)}`,
+    `ghcr.io/x@sha256:${'a'.repeat(1_000_000)}`,
+  ];
+  it.each(huge.map((h) => [h.slice(0, 24), h] as const))('rejects %j… quickly', (_label, input) => {
+    const start = performance.now();
+    expect(tryParseReference(input)).toBeUndefined();
+    expect(tryParseDockerReference(input)).toBeUndefined();
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+  it('keeps error messages short', () => {
+    try {
+      parseReference(huge[4] ?? '');
+    } catch (err) {
+      expect((err as Error).message.length).toBeLessThan(600);
+    }
+  });
+});
+
 describe('formatReference', () => {
   it('formats each form', () => {
     expect(formatReference({ registry: 'r.io', repository: 'a/b' })).toBe('r.io/a/b');

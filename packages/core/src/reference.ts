@@ -102,12 +102,6 @@ function parseRemainder(
   }
   const repository = rest;
   if (repository === '') fail(input, 'repository', 'missing repository');
-  if (!REPOSITORY_GRAMMAR.test(repository)) {
-    const hint = REPOSITORY_GRAMMAR.test(repository.toLowerCase())
-      ? 'must be lowercase'
-      : 'must be lowercase components of [a-z0-9] joined by ".", "_", "__" or "-", separated by "/"';
-    fail(input, 'repository', `invalid repository name ${quote(repository)}: ${hint}`);
-  }
   const nameLength = registry.length + 1 + repository.length;
   if (nameLength > MAX_NAME_LENGTH) {
     fail(
@@ -115,6 +109,12 @@ function parseRemainder(
       'repository',
       `name "registry/repository" is ${nameLength} characters, over ${MAX_NAME_LENGTH}`,
     );
+  }
+  if (!REPOSITORY_GRAMMAR.test(repository)) {
+    const hint = REPOSITORY_GRAMMAR.test(repository.toLowerCase())
+      ? 'must be lowercase'
+      : 'must be lowercase components of [a-z0-9] joined by ".", "_", "__" or "-", separated by "/"';
+    fail(input, 'repository', `invalid repository name ${quote(repository)}: ${hint}`);
   }
   if (tag !== undefined && !TAG_GRAMMAR.test(tag)) {
     fail(input, 'tag', `invalid tag ${quote(tag)}: must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`);
