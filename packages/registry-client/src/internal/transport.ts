@@ -1,0 +1,360 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { noopLogger, type Logger } from '@wharf/core';
+import { RegistryClientError, redactUrl } from '../errors.js';
+import { abortError, sleep } from './abort.js';
+
+/** The subset of WHATWG `fetch` the client needs; inject one for tests or custom stacks. */
+export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** Retry policy for idempotent requests. */
+export interface RetryOptions {
+  /** Retries after the first attempt; default 5. */
+  readonly maxRetries?: number;
+  /** First backoff; doubled per attempt (with ±20 % jitter). Default 250 ms. */
+  readonly baseBackoffMs?: number;
+  /** Largest computed backoff; default 10 s. */
+  readonly maxBackoffMs?: number;
+  /** Largest honoured `Retry-After`; default 60 s (oras-go caps it at 3 s). */
+  readonly maxRetryAfterMs?: number;
+}
+
+/** TLS and transport options. */
+export interface TransportOptions {
+  /** The fetch to use; default the global `fetch` (or undici's when TLS options need a dispatcher). */
+  readonly fetch?: FetchLike;
+  /** Skip TLS certificate verification (`--insecure`). */
+  readonly insecure?: boolean;
+  /** PEM file with extra CA certificates (`--ca-file`). */
+  readonly caFile?: string;
+  /** PEM client certificate and key files for mutual TLS. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly retry?: RetryOptions;
+  /** Time allowed until response headers arrive, per attempt; default 60 s. */
+  readonly timeoutMs?: number;
+  /** Redirects followed per request; default 10. */
+  readonly maxRedirects?: number;
+  /** Debug logger; never receives headers, bodies or secrets. */
+  readonly logger?: Logger;
+  /** `User-Agent` header; default `wharf`. */
+  readonly userAgent?: string;
+}
+
+/** A request body: bytes (replayable) or a one-shot stream with a known length. */
+export type RequestBody =
+  Uint8Array | { readonly stream: AsyncIterable<Uint8Array>; readonly length: number };
+
+/** One HTTP request. `headers` keys are lowercase. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: RequestBody;
+  readonly signal?: AbortSignal | undefined;
+  /** Retry on 408/429/5xx and network errors; default: true unless PATCH or a stream body. */
+  readonly retry?: boolean;
+}
+
+/** A response with the URL it finally came from (after redirects). */
+export interface HttpResponse {
+  readonly response: Response;
+  readonly url: URL;
+  /** True when a redirect left the request's origin: credentials were not sent there. */
+  readonly crossedOrigin: boolean;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The HTTP layer: manual redirects (loop detection, no credential forwarding across origins,
+ * no https→http downgrade), per-attempt header timeouts, retries with exponential backoff and
+ * jitter honouring `Retry-After`, and optional TLS settings through an undici dispatcher.
+ */
+export class Transport {
+  readonly #fetch: FetchLike;
+  readonly #dispatcher: Agent | undefined;
+  readonly #logger: Logger;
+  readonly #retry: Required<RetryOptions>;
+  readonly #timeoutMs: number;
+  readonly #maxRedirects: number;
+  readonly #userAgent: string;
+
+  constructor(options: TransportOptions = {}) {
+    this.#logger = options.logger ?? noopLogger;
+    this.#retry = {
+      maxRetries: options.retry?.maxRetries ?? 5,
+      baseBackoffMs: options.retry?.baseBackoffMs ?? 250,
+      maxBackoffMs: options.retry?.maxBackoffMs ?? 10_000,
+      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
+    };
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#maxRedirects = options.maxRedirects ?? 10;
+    this.#userAgent = options.userAgent ?? 'wharf';
+    this.#dispatcher = makeDispatcher(options);
+    this.#fetch =
+      options.fetch ??
+      (this.#dispatcher ? (undiciFetch as unknown as FetchLike) : globalThis.fetch);
+  }
+
+  /** Closes the TLS dispatcher, if one was created. */
+  async close(): Promise<void> {
+    await this.#dispatcher?.close();
+  }
+
+  /**
+   * Sends a request, following redirects and retrying as configured. Non-2xx statuses are
+   * returned, not thrown; network failures throw `NETWORK_ERROR`, `TIMEOUT` or `ABORTED`.
+   */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const retryable = req.retry ?? (req.method !== 'PATCH' && !isStream(req.body));
+    const max = retryable ? this.#retry.maxRetries : 0;
+    for (let attempt = 0; ; attempt++) {
+      let result: HttpResponse;
+      try {
+        result = await this.#sendOnce(req, attempt);
+      } catch (err) {
+        if (req.signal?.aborted) throw abortError(req.signal);
+        if (
+          err instanceof RegistryClientError &&
+          err.code !== 'NETWORK_ERROR' &&
+          err.code !== 'TIMEOUT'
+        ) {
+          throw err;
+        }
+        if (attempt >= max) throw err;
+        const wait = this.#backoff(attempt);
+        this.#logger.debug(
+          {
+            method: req.method,
+            url: redactUrl(req.url),
+            attempt,
+            waitMs: wait,
+            error: String(err),
+          },
+          'retrying after network error',
+        );
+        await sleep(wait, req.signal);
+        continue;
+      }
+      const status = result.response.status;
+      if (attempt < max && isRetryableStatus(status)) {
+        const retryAfter = parseRetryAfter(result.response.headers.get('retry-after'));
+        const wait =
+          retryAfter === undefined
+            ? this.#backoff(attempt)
+            : Math.min(retryAfter, this.#retry.maxRetryAfterMs) + jitter(100);
+        this.#logger.debug(
+          { method: req.method, url: redactUrl(req.url), status, attempt, waitMs: wait },
+          'retrying',
+        );
+        await result.response.body?.cancel().catch(() => undefined);
+        await sleep(wait, req.signal);
+        continue;
+      }
+      return result;
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const base = Math.min(this.#retry.baseBackoffMs * 2 ** attempt, this.#retry.maxBackoffMs);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  async #sendOnce(req: HttpRequest, attempt: number): Promise<HttpResponse> {
+    let url = req.url;
+    let method = req.method;
+    let body = req.body;
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
+    let crossedOrigin = false;
+    const visited = new Set<string>([`${method} ${url.href}`]);
+    for (let hops = 0; ; hops++) {
+      const started = Date.now();
+      const response = await this.#fetchWithTimeout(url, method, headers, body, req.signal);
+      this.#logger.debug(
+        { method, url: redactUrl(url), status: response.status, ms: Date.now() - started, attempt },
+        'http',
+      );
+      if (!REDIRECTS.has(response.status)) return { response, url, crossedOrigin };
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      if (!location) {
+        throw new RegistryClientError(
+          'REDIRECT_INVALID',
+          `${method} ${redactUrl(url)}: ${response.status} redirect without a Location header`,
+        );
+      }
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch (err) {
+        throw new RegistryClientError(
+          'REDIRECT_INVALID',
+          `${method} ${redactUrl(url)}: invalid redirect Location`,
+          { cause: err },
+        );
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new RegistryClientError(
+          'REDIRECT_INVALID',
+          `${method} ${redactUrl(url)}: refusing a redirect to ${next.protocol} URL`,
+        );
+      }
+      if (url.protocol === 'https:' && next.protocol === 'http:') {
+        throw new RegistryClientError(
+          'REDIRECT_INVALID',
+          `${method} ${redactUrl(url)}: refusing a redirect from https to http (${redactUrl(next)})`,
+        );
+      }
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === 'POST')
+      ) {
+        if (method !== 'HEAD') method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+        delete headers['content-length'];
+      } else if (isStream(body)) {
+        throw new RegistryClientError(
+          'REDIRECT_INVALID',
+          `${method} ${redactUrl(url)}: cannot replay a streamed body to a redirect`,
+        );
+      }
+      const key = `${method} ${next.href}`;
+      if (hops + 1 > this.#maxRedirects || visited.has(key)) {
+        throw new RegistryClientError(
+          'REDIRECT_LOOP',
+          `${req.method} ${redactUrl(req.url)}: redirect loop (${hops + 1} redirects, last to ${redactUrl(next)})`,
+        );
+      }
+      visited.add(key);
+      if (next.origin !== url.origin) {
+        crossedOrigin = true;
+        // Never forward credentials to another origin (GHSA-vh4v-2xq2-g5cg).
+        delete headers['authorization'];
+      }
+      url = next;
+    }
+  }
+
+  async #fetchWithTimeout(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: RequestBody | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    if (signal?.aborted) throw abortError(signal);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+    const init: {
+      method: string;
+      headers: Record<string, string>;
+      redirect: 'manual';
+      signal: AbortSignal;
+      body?: unknown;
+      duplex?: 'half';
+      dispatcher?: unknown;
+    } = {
+      method,
+      headers,
+      redirect: 'manual',
+      signal: combined,
+    };
+    if (body !== undefined) {
+      if (isStream(body)) {
+        init.body = body.stream;
+        init.duplex = 'half';
+        headers['content-length'] = String(body.length);
+      } else {
+        init.body = body;
+        headers['content-length'] = String((body as Uint8Array).byteLength);
+      }
+    }
+    if (this.#dispatcher) init.dispatcher = this.#dispatcher;
+    try {
+      return await this.#fetch(url, init as RequestInit);
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      if (timeout.signal.aborted) {
+        throw new RegistryClientError(
+          'TIMEOUT',
+          `${method} ${redactUrl(url)}: no response within ${this.#timeoutMs} ms`,
+          { cause: err },
+        );
+      }
+      if (err instanceof RegistryClientError) throw err;
+      throw new RegistryClientError(
+        'NETWORK_ERROR',
+        `${method} ${redactUrl(url)}: ${describeNetworkError(err)}`,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function isStream(
+  body: RequestBody | undefined,
+): body is { stream: AsyncIterable<Uint8Array>; length: number } {
+  return body !== undefined && !(body instanceof Uint8Array);
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** Parses `Retry-After` (delta seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+function jitter(maxMs: number): number {
+  return Math.floor(Math.random() * maxMs);
+}
+
+function describeNetworkError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+function makeDispatcher(options: TransportOptions): Agent | undefined {
+  if (!options.insecure && !options.caFile && !options.certFile && !options.keyFile)
+    return undefined;
+  if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
+    throw new RegistryClientError(
+      'INVALID_OPTION',
+      'a client certificate needs both a certificate and a key file',
+    );
+  }
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new RegistryClientError('INVALID_OPTION', `cannot read ${what} ${path}`, {
+        cause: err,
+      });
+    }
+  };
+  return new Agent({
+    connect: {
+      rejectUnauthorized: !options.insecure,
+      ...(options.caFile
+        ? { ca: [...rootCertificates, read(options.caFile, 'CA file').toString('utf8')] }
+        : {}),
+      ...(options.certFile ? { cert: read(options.certFile, 'client certificate') } : {}),
+      ...(options.keyFile ? { key: read(options.keyFile, 'client key') } : {}),
+    },
+  });
+}
