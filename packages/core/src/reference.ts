@@ -28,6 +28,8 @@ export const DOCKER_HUB_REGISTRY = 'docker.io';
 const DOCKER_HUB_LEGACY_REGISTRY = 'index.docker.io';
 const DOCKER_OFFICIAL_PREFIX = 'library/';
 
+// Hand-written: the npm ports of docker/distribution's reference package (e.g.
+// @swimlane/docker-reference) track an old grammar (no IPv6 hosts, no uppercase-host rule).
 // distribution-spec repository name: lowercase components with `.`, `_`, `__` or `-+`
 // separators, joined by `/`. Linear-time: separators are never alphanumeric.
 const COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
