@@ -269,8 +269,8 @@ export class Transport {
         init.duplex = 'half';
         headers['content-length'] = String(body.length);
       } else {
+        // fetch derives Content-Length from the bytes; setting it too makes it invalid.
         init.body = body;
-        headers['content-length'] = String((body as Uint8Array).byteLength);
       }
     }
     if (this.#dispatcher) init.dispatcher = this.#dispatcher;
