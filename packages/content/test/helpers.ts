@@ -4,6 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { pack, type Header } from 'tar-stream';
+
+/** A tar-stream header with only the name required. */
+export type TarHeader = Partial<Header> & Pick<Header, 'name'>;
 import {
   MEDIA_TYPE_OCI_CONFIG,
   MEDIA_TYPE_OCI_LAYER_GZIP,
@@ -99,4 +103,78 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
+}
+
+/** Builds a tar archive in memory with tar-stream (entries written in order). */
+export async function buildTar(
+  entries: readonly { header: TarHeader; body?: Uint8Array }[],
+): Promise<Uint8Array> {
+  const p = pack();
+  const chunks: Uint8Array[] = [];
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Uint8Array);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    p.on('end', () => resolve());
+    p.on('error', reject);
+  });
+  for (const e of entries) {
+    await new Promise<void>((resolve, reject) => {
+      const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
+      const header = { mtime: new Date(0), ...e.header };
+      if (e.body) p.entry(header, e.body, cb);
+      else p.entry(header, cb);
+    });
+  }
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** A real OCI image (gzip'd tar layers, correct diff_ids). */
+export async function realImage(seed: string): Promise<SampleImage> {
+  const { gzipSync } = await import('node:zlib');
+  const {
+    digestBytes,
+    MEDIA_TYPE_OCI_CONFIG: CFG,
+    MEDIA_TYPE_OCI_LAYER_GZIP: GZ,
+    MEDIA_TYPE_OCI_MANIFEST: MAN,
+  } = await import('@wharf/core');
+  const tars = [
+    await buildTar([
+      { header: { name: 'etc/', type: 'directory', mode: 0o755 } },
+      { header: { name: 'etc/hello.txt', mode: 0o644 }, body: enc(`hello ${seed}\n`) },
+    ]),
+    await buildTar([
+      {
+        header: { name: 'data.bin', mode: 0o644 },
+        body: new Uint8Array(200_000).fill(seed.length),
+      },
+    ]),
+  ];
+  const layers = tars.map((t) => {
+    const bytes = new Uint8Array(gzipSync(t, { level: 6 }));
+    return { desc: describeBytes(GZ, bytes), bytes };
+  });
+  const configBytes = enc(
+    JSON.stringify({
+      created: '1970-01-01T00:00:00Z',
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: ['PATH=/usr/bin'], Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: tars.map((t) => digestBytes(t)) },
+      history: tars.map(() => ({ created: '1970-01-01T00:00:00Z', created_by: 'wharf test' })),
+    }),
+  );
+  const config = { desc: describeBytes(CFG, configBytes), bytes: configBytes };
+  const manifestBytes = enc(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MAN,
+      config: config.desc,
+      layers: layers.map((l) => l.desc),
+    }),
+  );
+  const manifest = { desc: describeBytes(MAN, manifestBytes), bytes: manifestBytes };
+  return { config, layers, manifest, blobs: [config, ...layers, manifest] };
 }

@@ -1,5 +1,5 @@
-import { isWharfError, WharfError, type Descriptor } from '@wharf/core';
-import { isAbortLike } from '../internal/abort.js';
+import { WharfError, type Descriptor } from '@wharf/core';
+import { isAbortLike, isOwnError } from '../internal/abort.js';
 
 /** Which side of a copy failed. */
 export type CopyOrigin = 'source' | 'destination';
@@ -24,7 +24,7 @@ export class CopyError extends WharfError<string> {
     descriptor: Descriptor | undefined,
     cause: unknown,
   ) {
-    const code = isAbortLike(cause) ? 'ABORTED' : isWharfError(cause) ? cause.code : 'IO_ERROR';
+    const code = isAbortLike(cause) ? 'ABORTED' : isOwnError(cause) ? cause.code : 'IO_ERROR';
     const what = descriptor ? ` ${descriptor.digest}` : '';
     const msg = cause instanceof Error ? cause.message : String(cause);
     super(code, `${operation}${what} (${origin}): ${msg}`, {

@@ -1,4 +1,4 @@
-import { ContentError, isWharfError } from '@wharf/core';
+import { ContentError, isWharfError, WharfError } from '@wharf/core';
 
 /** Throws `ContentError('ABORTED')` when the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -37,4 +37,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * True for Wharf's own coded errors. Stricter than core's `isWharfError`, which also matches Node
+ * system errors (they carry a string `code` such as `ENOENT`): WharfError instances always own a
+ * `detail` property.
+ */
+export function isOwnError(err: unknown): err is WharfError {
+  return err instanceof WharfError || (isWharfError(err) && Object.hasOwn(err, 'detail'));
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ContentError, isWharfError } from '@wharf/core';
-import { throwIfAborted } from '../internal/abort.js';
+import { ContentError } from '@wharf/core';
+import { isOwnError, throwIfAborted } from '../internal/abort.js';
 
 /** Read and write unit: 1 MiB. */
 export const IO_CHUNK = 1024 * 1024;
@@ -17,7 +17,7 @@ export function errCode(err: unknown): string | undefined {
 
 /** Wraps a Node fs error in a ContentError (`NOT_FOUND` for ENOENT, else `IO_ERROR`). */
 export function ioError(err: unknown, what: string): Error {
-  if (isWharfError(err)) return err;
+  if (isOwnError(err)) return err;
   if (errCode(err) === 'ENOENT')
     return new ContentError('NOT_FOUND', `${what}: not found`, { cause: err });
   return new ContentError(

@@ -1,6 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { posix, resolve as resolvePath } from 'node:path';
-import { ContentError, isWharfError } from '@wharf/core';
+import { ContentError } from '@wharf/core';
+import { isOwnError } from '../internal/abort.js';
 import { DEFAULT_MAX_METADATA_BYTES } from '../fetch.js';
 import { BLOBS_DIR, INDEX_FILE, OCI_LAYOUT_FILE, parseIndex, parseOciLayout } from './format.js';
 import { ioError, readFileRange } from './io.js';
@@ -193,7 +194,7 @@ export async function indexTar(path: string): Promise<Map<string, TarMember>> {
     }
     return members;
   } catch (err) {
-    if (isWharfError(err)) throw err;
+    if (isOwnError(err)) throw err;
     throw ioError(err, path);
   } finally {
     await fh.close();
