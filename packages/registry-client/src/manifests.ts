@@ -1,6 +1,5 @@
 import {
   ContentError,
-  createDigester,
   digestBytes,
   isDigest,
   parseSupportedDigest,
@@ -243,11 +242,4 @@ export async function deleteManifest(
     throw await registryErrorFromResponse('DELETE', finalUrl.href, response);
   }
   await response.body?.cancel().catch(() => undefined);
-}
-
-/** Hashes bytes with the algorithm of `digest` (for manifests pushed with sha512). */
-export function digestLike(bytes: Uint8Array, digest: string): string {
-  const d = createDigester(parseSupportedDigest(digest).algorithm);
-  d.update(bytes);
-  return d.digest();
 }

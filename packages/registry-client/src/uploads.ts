@@ -126,19 +126,16 @@ async function putMonolithic(
   content: UploadContent,
   location: URL,
   signal: AbortSignal | undefined,
-  final = false,
 ): Promise<void> {
   const url = new URL(location);
   url.searchParams.set('digest', desc.digest);
   const body =
     content instanceof Uint8Array
       ? content
-      : final
-        ? new Uint8Array(0)
-        : {
-            stream: ctx.verifyPushes ? verifyContent(content, desc, signal) : content,
-            length: desc.size,
-          };
+      : {
+          stream: ctx.verifyPushes ? verifyContent(content, desc, signal) : content,
+          length: desc.size,
+        };
   let sent;
   try {
     sent = await ctx.send(
@@ -293,7 +290,7 @@ async function chunkedUpload(
       `digest mismatch: expected ${desc.digest}, got ${actual}`,
     );
   }
-  await putMonolithic(ctx, desc, new Uint8Array(0), location, signal, true);
+  await putMonolithic(ctx, desc, new Uint8Array(0), location, signal);
 }
 
 function parseRange(value: string | null): number | undefined {
