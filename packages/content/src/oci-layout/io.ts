@@ -75,7 +75,11 @@ export async function* readFileRange(
   }
 }
 
-async function writeFully(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
+export async function writeFully(
+  fh: FileHandle,
+  data: Uint8Array,
+  position: number,
+): Promise<void> {
   let written = 0;
   while (written < data.byteLength) {
     const { bytesWritten } = await fh.write(

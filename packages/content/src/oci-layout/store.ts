@@ -18,7 +18,7 @@ import {
   type Descriptor,
 } from '@wharf/core';
 import { throwIfAborted } from '../internal/abort.js';
-import { concatChunks, iterateBytes } from '../internal/bytes.js';
+import { concatChunks } from '../internal/bytes.js';
 import { validateTag } from '../internal/reference.js';
 import { DEFAULT_MAX_METADATA_BYTES, validateDescriptor } from '../fetch.js';
 import type {
@@ -45,7 +45,15 @@ import {
   type IndexModel,
   type IndexOp,
 } from './format.js';
-import { errCode, ioError, readFileRange, tempName, writeFileAtomic, writeStream } from './io.js';
+import {
+  errCode,
+  ioError,
+  writeFully,
+  readFileRange,
+  tempName,
+  writeFileAtomic,
+  writeStream,
+} from './io.js';
 import { withLock } from './lock.js';
 import { LayoutReader, type LayoutSource } from './reader.js';
 import { OciLayoutTarStore } from './tar.js';
@@ -329,8 +337,15 @@ export class OciLayoutStore
     try {
       fh = await open(tmp, 'wx', 0o644);
       if (content instanceof Uint8Array) {
-        verifyBytes(content, desc);
-        await writeStream(fh, iterateBytes(content), signal);
+        // Hash on this thread while the write runs on the libuv pool; the rename waits for both.
+        const written = writeFully(fh, content, 0);
+        try {
+          verifyBytes(content, desc);
+        } catch (err) {
+          await written.catch(() => undefined);
+          throw err;
+        }
+        await written;
       } else {
         const verified = verifyContent(content, desc, signal);
         await writeStream(fh, keep ? tee(verified, keep) : verified, signal);
