@@ -116,6 +116,21 @@ describe.skipIf(!registryBin)('token auth', () => {
     await registry.ping();
   });
 
+  it('never logs secrets at debug level', async () => {
+    const lines: string[] = [];
+    const log = (obj: object, msg?: string) => lines.push(`${msg ?? ''} ${JSON.stringify(obj)}`);
+    const logger = { debug: log, info: log, warn: log, error: log };
+    const repo = new Registry(reg.host, {
+      logger,
+      credentials: { username: 'bob', password: 'pw' },
+    }).repository('t/app');
+    const data = enc.encode('logged layer');
+    await repo.push(blob(data), data);
+    const text = lines.join('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    expect(text).not.toMatch(/"pw"|Bearer|Basic |authorization|eyJ/i);
+  });
+
   it('refuses a wrong password without a storm, and anonymous pushes clearly', async () => {
     tokens.requests.length = 0;
     const f = faultyFetch();
