@@ -16,6 +16,7 @@ import {
   isIssuedBy,
   isSelfSigned,
   parseCertificate,
+  parseCertificates,
   validateCertificateChain,
   type Certificate,
 } from './cert.js';
@@ -251,7 +252,7 @@ export function parseTimestampToken(der: Uint8Array): TimestampTokenInfo {
 export interface VerifyTimestampOptions {
   /** The stamped bytes (the primitive signature). */
   readonly message: Uint8Array;
-  /** Trusted TSA roots (DER or parsed), from `tsa:` stores. */
+  /** Trusted TSA roots (PEM/DER bytes or parsed), from `tsa:` stores. */
   readonly roots: readonly (Uint8Array | Certificate)[];
 }
 
@@ -359,7 +360,9 @@ export function verifyTimestampToken(
   ) {
     bad('CMS signature of the timestamp token is invalid');
   }
-  const roots = options.roots.map((r) => (r instanceof Uint8Array ? parseCertificate(r) : r));
+  const roots = options.roots.flatMap((r) =>
+    r instanceof Uint8Array ? parseCertificates(r) : [r],
+  );
   if (roots.length === 0) bad('no trusted TSA root certificates');
   const path = buildPath(signer, d.info.certificates, roots, new Set([signer.sha256Fingerprint]));
   if (!path) bad(`TSA certificate "${signer.subject}" does not chain to a trusted TSA root`);
