@@ -80,6 +80,22 @@ describe.skipIf(!skopeo || !umoci)('skopeo and umoci interop', () => {
     expect(sameBytes(await fetchAll(back, desc), img.manifest.bytes)).toBe(true);
     const mem = await walkVerified(back, desc);
     expect(mem.size).toBe(4);
+
+    // skopeo adds a tag to the layout Wharf wrote; Wharf's open store sees both tags.
+    await run(skopeo as string, [
+      '--insecure-policy',
+      'copy',
+      '--quiet',
+      `oci:${b}:v1`,
+      `oci:${a}:other`,
+    ]);
+    expect(await store.tags()).toEqual(['other', 'v1']);
+    expect((await store.resolve('other')).digest).toBe(img.manifest.desc.digest);
+    await store.tag(img.manifest.desc, 'third');
+    const tags = JSON.parse(await run(skopeo as string, ['inspect', `oci:${a}:third`])) as {
+      Digest: string;
+    };
+    expect(tags.Digest).toBe(img.manifest.desc.digest);
   });
 
   it('Wharf reads a layout built by umoci and written by skopeo, and skopeo reads Wharf’s copy', async () => {

@@ -6,6 +6,8 @@ import { ANNOTATION_REF_NAME, type Descriptor } from '@wharf/core';
 import { describeBytes, fetchAll } from '../fetch.js';
 import { readAll } from '../internal/bytes.js';
 import { OciLayoutStore } from './store.js';
+import { packManifest } from '../pack.js';
+import { pushBytes } from '../fetch.js';
 import { enc, pushImage, sameBytes, sampleImage, tempDir } from '../../test/helpers.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -318,5 +320,73 @@ describe('OciLayoutStore', () => {
     );
     await store.tag(img.manifest.desc, 'after-stale');
     expect(await store.tags()).toEqual(['after-stale']);
+  });
+
+  it('builds the referrer graph lazily from index.json after reopening', async () => {
+    const store = await OciLayoutStore.open(dir.path);
+    const img = sampleImage('g');
+    await pushImage(store, img);
+    await store.tag(img.manifest.desc, 'v1');
+    const sig = packManifest('application/vnd.example.sig', {
+      subject: img.manifest.desc,
+      created: false,
+    });
+    for (const b of sig.blobs) await pushBytes(store, b.descriptor.mediaType, b.bytes);
+    await store.push(sig.descriptor, sig.bytes);
+    expect((await store.referrers(img.manifest.desc)).map((r) => r.digest)).toEqual([
+      sig.descriptor.digest,
+    ]);
+
+    const reopened = await OciLayoutStore.open(dir.path, { readOnly: true });
+    expect(
+      await reopened.referrers(img.manifest.desc, { artifactType: 'application/vnd.example.sig' }),
+    ).toEqual([
+      {
+        mediaType: sig.descriptor.mediaType,
+        digest: sig.descriptor.digest,
+        size: sig.descriptor.size,
+        artifactType: 'application/vnd.example.sig',
+      },
+    ]);
+    expect(await reopened.referrers(img.manifest.desc, { artifactType: 'other' })).toEqual([]);
+    expect((await reopened.predecessors(img.config.desc)).map((d) => d.digest)).toEqual([
+      img.manifest.desc.digest,
+    ]);
+
+    // A manifest added by another writer later is picked up.
+    const other = packManifest('application/vnd.example.other', {
+      subject: img.manifest.desc,
+      created: false,
+    });
+    await store.push(other.descriptor, other.bytes);
+    expect((await reopened.referrers(img.manifest.desc)).length).toBe(2);
+  });
+
+  it('pushReference pushes and tags with a single index write', async () => {
+    const store = await OciLayoutStore.open(dir.path);
+    const img = sampleImage('pr');
+    for (const b of img.blobs.slice(0, -1)) await store.push(b.desc, b.bytes);
+    const before = (await stat(join(dir.path, 'index.json'))).ino;
+    await store.pushReference(img.manifest.desc, img.manifest.bytes, 'v1');
+    const after = (await stat(join(dir.path, 'index.json'))).ino;
+    expect(after).not.toBe(before);
+    expect((await readIndex(dir.path)).manifests).toEqual([
+      { ...img.manifest.desc, annotations: { [ANNOTATION_REF_NAME]: 'v1' } },
+    ]);
+    // Again: content exists, tag is a no-op, index.json is not rewritten.
+    await store.pushReference(img.manifest.desc, img.manifest.bytes, 'v1');
+    expect((await stat(join(dir.path, 'index.json'))).ino).toBe(after);
+  });
+
+  it('times out on a live lock held by someone else', async () => {
+    const store = await OciLayoutStore.open(dir.path, { lockTimeoutMs: 200 });
+    const img = sampleImage('lt');
+    await pushImage(store, img);
+    await writeFile(
+      join(dir.path, 'index.json.lock'),
+      JSON.stringify({ pid: process.pid, host: 'another-host', nonce: 'held' }),
+    );
+    await expect(store.tag(img.manifest.desc, 'x')).rejects.toMatchObject({ code: 'IO_ERROR' });
+    expect(await store.tags()).toEqual([]);
   });
 });
