@@ -6,6 +6,7 @@ import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { writeJson } from './output.js';
 import { resolvePaths } from './paths.js';
 import { VERSION } from './version.js';
+import { registerServe } from './commands/serve.js';
 import { registerVersion } from './commands/version.js';
 
 const ROOT_EXAMPLES = `
@@ -48,6 +49,7 @@ export function createProgram(deps: CliDeps): Command {
     };
   };
 
+  registerServe(program, context);
   registerVersion(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -1,0 +1,6 @@
+import { WharfError } from '@wharf/core';
+
+/** A usage error found after parsing (a bad combination or value): exit code 2. */
+export function usageError(message: string): WharfError<'USAGE'> {
+  return new WharfError('USAGE', message);
+}
