@@ -21,21 +21,44 @@ export const execFileAsync = promisify(execFile);
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
-/**
- * Locates a peer tool in `<repo>/.peers/bin` or on PATH. Throws when WHARF_REQUIRE_PEERS=1 and it is
- * missing, so the suite fails rather than skips; otherwise returns undefined (use with skipIf).
- */
-export function requirePeer(name: string): string | undefined {
+/** Locates a peer tool in `<repo>/.peers/bin`, then on PATH. */
+export function findPeer(name: string): string | undefined {
   const dirs = [join(REPO_ROOT, '.peers', 'bin'), ...(process.env['PATH'] ?? '').split(delimiter)];
   for (const dir of dirs) {
     if (!dir) continue;
     const p = join(dir, name);
     if (existsSync(p)) return p;
   }
-  if (process.env['WHARF_REQUIRE_PEERS'] === '1') {
-    throw new Error(`peer tool ${name} is required (WHARF_REQUIRE_PEERS=1) but was not found`);
+  return undefined;
+}
+
+/** Locates a directory under the shared vectors (`<repo>/../shared`, then /work/shared). */
+export function findSharedVector(relative: string): string | undefined {
+  const roots = [
+    process.env['WHARF_SHARED_DIR'],
+    join(REPO_ROOT, '..', 'shared'),
+    join(REPO_ROOT, 'shared'),
+    '/work/shared',
+  ];
+  for (const root of roots) {
+    if (root && existsSync(join(root, relative))) return join(root, relative);
   }
   return undefined;
+}
+
+/** True when missing peers must fail the suite (WHARF_REQUIRE_PEERS=1) rather than skip it. */
+export const PEERS_REQUIRED = process.env['WHARF_REQUIRE_PEERS'] === '1';
+
+/**
+ * Locates a peer tool (like testkit's `requirePeer`): throws when WHARF_REQUIRE_PEERS=1 and it is
+ * missing, otherwise returns undefined so callers can skip.
+ */
+export function requirePeer(name: string): string | undefined {
+  const found = findPeer(name);
+  if (found === undefined && PEERS_REQUIRED) {
+    throw new Error(`peer tool ${name} is required (WHARF_REQUIRE_PEERS=1) but was not found`);
+  }
+  return found;
 }
 
 /** A temp dir under os.tmpdir(); call the returned cleanup in afterEach. */
