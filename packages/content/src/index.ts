@@ -41,3 +41,4 @@ export {
   type ExtendedCopyGraphOptions,
 } from './copy/copy.js';
 export { CopyError, type CopyOperation, type CopyOrigin } from './copy/errors.js';
+export { successors, type SuccessorsOptions } from './successors.js';

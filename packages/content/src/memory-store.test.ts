@@ -159,3 +159,17 @@ describe('packManifest', () => {
     expect(d.manifest.config.mediaType).toBe('application/vnd.unknown.config.v1+json');
   });
 });
+
+describe('successors', () => {
+  it('lists manifest edges and nothing for blobs', async () => {
+    const { successors } = await import('./successors.js');
+    const store = new MemoryStore();
+    const img = sampleImage('succ');
+    await pushImage(store, img);
+    expect((await successors(store, img.manifest.desc)).map((d) => d.digest)).toEqual([
+      img.config.desc.digest,
+      ...img.layers.map((l) => l.desc.digest),
+    ]);
+    expect(await successors(store, img.config.desc)).toEqual([]);
+  });
+});
