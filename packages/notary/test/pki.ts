@@ -178,7 +178,7 @@ export function mint(o: MintOptions): Uint8Array {
     signature: alg,
     issuer: dn(issuer.subject),
     validity: new Validity({
-      notBefore: o.notBefore ?? new Date(Date.now() - 3600_000),
+      notBefore: o.notBefore ?? new Date(Date.now() - 30 * 86400_000),
       notAfter: o.notAfter ?? new Date(Date.now() + 365 * 86400_000),
     }),
     subject: dn(o.subject),

@@ -1,0 +1,77 @@
+/** A real RFC 3161 TSA for tests: `openssl ts -reply` over a minted TSA certificate. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HashAlgorithm } from '../src/algorithms.js';
+import {
+  createTimestampRequest,
+  parseTimestampResponse,
+  type Timestamper,
+} from '../src/timestamp.js';
+import { keyPem, mint, newKey, pem } from './pki.js';
+
+export interface TestTsa {
+  readonly root: Uint8Array;
+  readonly timestamper: Timestamper;
+  readonly dir: string;
+}
+
+/** True when `openssl ts` is usable. */
+export function hasOpensslTs(): boolean {
+  try {
+    execFileSync('openssl', ['ts', '-help'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createOpensslTsa(): TestTsa {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-tsa-'));
+  const rootKey = newKey('p256', true);
+  const tsaKey = newKey('p256', true);
+  const rootSubject = 'C=US,ST=WA,O=Wharf Test,CN=Wharf Test TSA Root';
+  const root = mint({
+    subject: rootSubject,
+    key: rootKey,
+    ca: true,
+    pathLen: 0,
+    notBefore: new Date(Date.now() - 86400_000),
+    notAfter: new Date(Date.now() + 3650 * 86400_000),
+  });
+  const tsaCert = mint({
+    subject: 'C=US,ST=WA,O=Wharf Test,CN=Wharf Test TSA',
+    key: tsaKey,
+    issuer: { subject: rootSubject, key: rootKey },
+    eku: ['1.3.6.1.5.5.7.3.8'],
+    ekuCritical: true,
+    keyUsage: 1 | 2,
+    basicConstraints: true,
+  });
+  writeFileSync(join(dir, 'tsa.crt'), pem(tsaCert));
+  writeFileSync(join(dir, 'chain.pem'), pem(tsaCert) + pem(root));
+  writeFileSync(join(dir, 'tsa.key'), keyPem(tsaKey));
+  writeFileSync(join(dir, 'serial'), '01\n');
+  writeFileSync(
+    join(dir, 'ts.cnf'),
+    `[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\ndir = ${dir}\nserial = $dir/serial\nsigner_cert = $dir/tsa.crt\ncerts = $dir/chain.pem\nsigner_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256, sha384, sha512\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n`,
+  );
+  let n = 0;
+  const timestamper: Timestamper = {
+    timestamp(message: Uint8Array, hash: HashAlgorithm) {
+      const req = createTimestampRequest(message, hash);
+      const id = `${process.pid}-${n++}`;
+      const reqPath = join(dir, `req-${id}.tsq`);
+      const respPath = join(dir, `resp-${id}.tsr`);
+      writeFileSync(reqPath, req.der);
+      execFileSync(
+        'openssl',
+        ['ts', '-reply', '-config', join(dir, 'ts.cnf'), '-queryfile', reqPath, '-out', respPath],
+        { stdio: 'ignore' },
+      );
+      return Promise.resolve(parseTimestampResponse(readFileSync(respPath), req));
+    },
+  };
+  return { root, timestamper, dir };
+}
