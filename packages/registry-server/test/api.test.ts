@@ -370,12 +370,13 @@ describe('manifests', () => {
     expect(big.status).toBe(413);
   });
 
-  it('invalid references: bad digest 400, bad tag 400, unknown 404', async () => {
+  it('invalid references: bad digest 400, bad tag 404 on GET and 400 on PUT, unknown 404', async () => {
     await pushImage(t, 'refs', { tag: 'v1' });
     const r1 = await t.req('GET', '/v2/refs/manifests/sha256:totallywrong');
     expect(r1.status).toBe(400);
     expect(await errorCode(r1)).toBe('DIGEST_INVALID');
-    expect((await t.req('GET', '/v2/refs/manifests/-bad')).status).toBe(400);
+    expect((await t.req('GET', '/v2/refs/manifests/.INVALID_MANIFEST_NAME')).status).toBe(404);
+    expect((await t.req('PUT', '/v2/refs/manifests/-bad', { body: '{}' })).status).toBe(400);
     const r3 = await t.req('GET', '/v2/refs/manifests/nope');
     expect(r3.status).toBe(404);
     expect(await errorCode(r3)).toBe('MANIFEST_UNKNOWN');
