@@ -290,4 +290,60 @@ describe('copyGraph / copy', () => {
     });
     expect(shallow).toEqual([img.manifest.desc]);
   });
+
+  it('supports preCopy skip, postCopy, mapRoot and cross-repository mounts', async () => {
+    const src = new MemoryStore();
+    const img = sampleImage('hooks', [10, 20]);
+    await pushImage(src, img);
+    const idx = await indexOf(src, [img.manifest.desc]);
+    await src.tag(idx, 'multi');
+
+    // mapRoot picks the child manifest; preCopy skips one layer; postCopy sees the rest.
+    const seen: string[] = [];
+    const mounted: string[] = [];
+    class MountingStore extends MemoryStore {
+      async mount(desc: Descriptor, from: string): Promise<void> {
+        if (from !== 'library/base') throw new Error('not there');
+        mounted.push(desc.digest);
+        await this.push(desc, img.blobs.find((b) => b.desc.digest === desc.digest)!.bytes);
+      }
+    }
+    const dst = new MountingStore();
+    const events: CopyProgressEvent[] = [];
+    const root = await copy(src, 'multi', dst, 'picked', {
+      mapRoot: async (_s, r, fetchManifest) => {
+        const index = JSON.parse(Buffer.from(await fetchManifest(r)).toString('utf8')) as {
+          manifests: Descriptor[];
+        };
+        return index.manifests[0]!;
+      },
+      preCopy: (d) => (d.digest === img.layers[1]!.desc.digest ? 'skip' : undefined),
+      postCopy: (d) => {
+        seen.push(d.digest);
+      },
+      mountFrom: (d) => (d.digest === img.config.desc.digest ? ['other/repo', 'library/base'] : []),
+      onProgress: (e) => events.push(e),
+    });
+    expect(root).toEqual(img.manifest.desc);
+    expect(await dst.resolve('picked')).toEqual(img.manifest.desc);
+    expect(await dst.exists(img.layers[1]!.desc)).toBe(false);
+    expect(mounted).toEqual([img.config.desc.digest]);
+    expect(events.filter((e) => e.kind === 'mounted').map((e) => e.descriptor.digest)).toEqual([
+      img.config.desc.digest,
+    ]);
+    expect(seen.sort()).toEqual([img.layers[0]!.desc.digest, img.manifest.desc.digest].sort());
+    expect(await dst.exists(idx)).toBe(false);
+  });
+
+  it('reports a malformed manifest as a parse error from the source', async () => {
+    const src = new MemoryStore();
+    const bad = await pushBytes(
+      src,
+      MEDIA_TYPE_OCI_MANIFEST,
+      enc('{"schemaVersion":2,"layers":"nope"}'),
+    );
+    const err = await copyGraph(src, new MemoryStore(), bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CopyError);
+    expect(err).toMatchObject({ origin: 'source', operation: 'parse' });
+  });
 });
