@@ -97,7 +97,7 @@ describe.skipIf(conformance === undefined)('OCI conformance suite v1.1.1', () =>
             `${summary.failed.length} failed, ${summary.skipped.length} skipped of ${specs}`,
         );
         if (summary.failed.length > 0)
-          console.log(result.stdout.replace(/\x1b\[[0-9;]*m/g, '').slice(-20_000));
+          console.log(result.stdout.replaceAll(String.fromCharCode(27), '').slice(-20_000));
         expect(summary.failed).toEqual([]);
         expect(summary.skipped.map((n) => n.replace(PREFIX, '')).sort()).toEqual(
           [...skipped].sort(),
