@@ -275,9 +275,18 @@ describe('OciLayoutStore', () => {
       const { OciLayoutStore } = await import(${JSON.stringify(distIndex)});
       const [root, prefix, digest, size] = process.argv.slice(1);
       const desc = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: Number(size) };
+      const { createHash } = await import('node:crypto');
       for (let i = 0; i < 15; i++) {
         const s = await OciLayoutStore.open(root, { fsync: false });
         await s.tag(desc, prefix + i);
+        // Also an untagged manifest of our own per iteration.
+        const bytes = new TextEncoder().encode(JSON.stringify({
+          schemaVersion: 2, mediaType: desc.mediaType,
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 },
+          layers: [], artifactType: 'application/x-test', annotations: { n: prefix + i },
+        }));
+        const d = { mediaType: desc.mediaType, size: bytes.length, digest: 'sha256:' + createHash('sha256').update(bytes).digest('hex') };
+        await s.push(d, bytes);
       }
     `;
     const run = (prefix: string): Promise<number> =>
@@ -303,7 +312,10 @@ describe('OciLayoutStore', () => {
     const tags = await store.tags();
     expect(tags.length).toBe(60);
     const idx = await readIndex(dir.path);
-    expect(idx.manifests.length).toBe(60);
+    expect(idx.manifests.length).toBe(120);
+    expect(
+      idx.manifests.filter((m) => m.annotations?.[ANNOTATION_REF_NAME] === undefined).length,
+    ).toBe(60);
     expect(
       (await readdir(dir.path)).filter((n) => n.includes('lock') || n.endsWith('.tmp')),
     ).toEqual([]);
