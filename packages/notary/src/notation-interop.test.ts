@@ -1,0 +1,477 @@
+/**
+ * Cross-verification with the real notation CLI (v2 `blob` commands, and OCI layouts for
+ * v1.3.2 and v2). Skipped when the binaries are absent (fails with WHARF_REQUIRE_PEERS=1).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACT_TYPE_NOTARY_SIGNATURE, MEDIA_TYPE_COSE, MEDIA_TYPE_JWS } from '@wharf/core';
+import { requirePeer } from '../test/peers.js';
+import { keyPem, mintChain, pem, type KeyKind } from '../test/pki.js';
+import { createOpensslTsa, hasOpensslTs } from '../test/tsa.js';
+import { algorithmForKey } from './algorithms.js';
+import { parseCertificates } from './cert.js';
+import { LocalKeySigner } from './signer.js';
+import { signEnvelope, type SignEnvelopeOptions } from './sign.js';
+import {
+  parseBlobTrustPolicy,
+  selectBlobPolicy,
+  parseOciTrustPolicy,
+  selectOciPolicy,
+} from './trust-policy.js';
+import { createDirectoryTrustStore } from './trust-store.js';
+import { verify } from './verify.js';
+
+const notation2 = requirePeer('notation');
+const notation1 = requirePeer('notation1');
+
+interface Env {
+  readonly dir: string;
+  readonly config: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+function newEnv(): Env {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-notation-'));
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    XDG_CACHE_HOME: join(dir, 'cache'),
+    HOME: dir,
+    NOTATION_EXPERIMENTAL: '1',
+  };
+  const config = join(dir, 'config', 'notation');
+  mkdirSync(config, { recursive: true });
+  return { dir, config, env };
+}
+
+function run(bin: string, e: Env, args: string[]): { code: number; out: string } {
+  const r = spawnSync(bin, args, { env: e.env, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+function addStore(e: Env, type: string, name: string, certs: readonly Uint8Array[]): void {
+  const d = join(e.config, 'truststore', 'x509', type, name);
+  mkdirSync(d, { recursive: true });
+  certs.forEach((c, i) => writeFileSync(join(d, `cert${i}.pem`), pem(c)));
+}
+
+const IDENTITY =
+  'x509.subject: C=US, ST=WA, L=Seattle, O=Wharf Test, OU=Signing, CN=Wharf Test Leaf';
+
+function blobPolicy(e: Env, stores: string[], extra: Record<string, unknown> = {}): void {
+  writeFileSync(
+    join(e.config, 'trustpolicy.blob.json'),
+    JSON.stringify({
+      version: '1.0',
+      trustPolicies: [
+        {
+          name: 'wharf',
+          signatureVerification: { level: 'strict', ...extra },
+          trustStores: stores,
+          trustedIdentities: [IDENTITY],
+          globalPolicy: true,
+        },
+      ],
+    }),
+  );
+}
+
+const blobDescriptor = (content: Uint8Array, kind: 'sha256' | 'sha384' | 'sha512') => ({
+  mediaType: 'application/octet-stream',
+  digest: `${kind}:${createHash(kind).update(content).digest('hex')}`,
+  size: content.length,
+});
+
+describe.skipIf(notation2 === undefined)('notation v2 blob: notation verifies Wharf', () => {
+  const matrix: [KeyKind, 'jws' | 'cose'][] = [
+    ['rsa3072', 'jws'],
+    ['rsa3072', 'cose'],
+    ['p256', 'jws'],
+    ['p256', 'cose'],
+  ];
+  for (const [kind, format] of matrix) {
+    for (const variant of ['x509+expiry+metadata', 'signingAuthority', 'timestamp'] as const) {
+      if (variant === 'timestamp' && !hasOpensslTs()) continue;
+      it(`${kind} ${format} ${variant}`, async () => {
+        const e = newEnv();
+        const pki = mintChain(kind);
+        const signer = LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join(''));
+        const blob = new TextEncoder().encode(`wharf blob ${kind} ${format} ${variant}\n`);
+        const hash = algorithmForKey(pki.leafKey).nodeHash;
+        const blobPath = join(e.dir, 'artifact.txt');
+        writeFileSync(blobPath, blob);
+        const opts: SignEnvelopeOptions = { format, payload: blobDescriptor(blob, hash), signer };
+        let stores = ['ca:wharf'];
+        let extra: Record<string, unknown> = {};
+        let signOpts: SignEnvelopeOptions;
+        const verifyArgs: string[] = [];
+        if (variant === 'x509+expiry+metadata') {
+          signOpts = {
+            ...opts,
+            expiry: new Date(Date.now() + 3600_000),
+            userMetadata: { 'com.example.build': '7' },
+          };
+          verifyArgs.push('-m', 'com.example.build=7');
+          addStore(e, 'ca', 'wharf', [pki.root]);
+        } else if (variant === 'signingAuthority') {
+          signOpts = { ...opts, signingScheme: 'notary.x509.signingAuthority' };
+          stores = ['signingAuthority:wharf'];
+          addStore(e, 'signingAuthority', 'wharf', [pki.root]);
+        } else {
+          const tsa = createOpensslTsa();
+          signOpts = { ...opts, timestamper: tsa.timestamper, timestampRoots: [tsa.root] };
+          stores = ['ca:wharf', 'tsa:wharf'];
+          extra = { verifyTimestamp: 'always' };
+          addStore(e, 'ca', 'wharf', [pki.root]);
+          addStore(e, 'tsa', 'wharf', [tsa.root]);
+        }
+        blobPolicy(e, stores, extra);
+        const signed = await signEnvelope(signOpts);
+        const sigPath = `${blobPath}.${format}.sig`;
+        writeFileSync(sigPath, signed.bytes);
+        const ok = run(notation2 as string, e, [
+          'blob',
+          'verify',
+          '--signature',
+          sigPath,
+          ...verifyArgs,
+          blobPath,
+        ]);
+        expect(ok.out).toMatch(/Successfully verified signature/);
+        expect(ok.code).toBe(0);
+        // Tampered blob ⇒ notation refuses.
+        writeFileSync(blobPath, new TextEncoder().encode('tampered\n'));
+        const bad = run(notation2 as string, e, [
+          'blob',
+          'verify',
+          '--signature',
+          sigPath,
+          blobPath,
+        ]);
+        expect(bad.code).not.toBe(0);
+      }, 120_000);
+    }
+  }
+});
+
+describe.skipIf(notation2 === undefined)('notation v2 blob: Wharf verifies notation', () => {
+  for (const format of ['jws', 'cose'] as const) {
+    it(`${format}: notation cert generate-test key, blob sign, Wharf verify (+ negative)`, async () => {
+      const e = newEnv();
+      const gen = run(notation2 as string, e, [
+        'cert',
+        'generate-test',
+        '--default',
+        'wharf-interop',
+      ]);
+      expect(gen.code, gen.out).toBe(0);
+      const blob = new TextEncoder().encode(`notation blob ${format}\n`);
+      const blobPath = join(e.dir, 'payload.bin');
+      writeFileSync(blobPath, blob);
+      const signed = run(notation2 as string, e, [
+        'blob',
+        'sign',
+        '--signature-format',
+        format,
+        '--key',
+        'wharf-interop',
+        '--expiry',
+        '1h',
+        '-m',
+        'k=v',
+        blobPath,
+      ]);
+      expect(signed.code, signed.out).toBe(0);
+      const envelope = readFileSync(`${blobPath}.${format}.sig`);
+      blobPolicy(e, ['ca:wharf-interop']);
+      writeFileSync(
+        join(e.config, 'trustpolicy.blob.json'),
+        JSON.stringify({
+          version: '1.0',
+          trustPolicies: [
+            {
+              name: 'g',
+              globalPolicy: true,
+              signatureVerification: { level: 'strict' },
+              trustStores: ['ca:wharf-interop'],
+              trustedIdentities: ['*'],
+            },
+          ],
+        }),
+      );
+      const policy = selectBlobPolicy(
+        parseBlobTrustPolicy(readFileSync(join(e.config, 'trustpolicy.blob.json'))),
+      );
+      const trustStore = createDirectoryTrustStore(join(e.config, 'truststore'));
+      const r = await verify({
+        envelope,
+        envelopeMediaType: format === 'jws' ? MEDIA_TYPE_JWS : MEDIA_TYPE_COSE,
+        policy,
+        trustStore,
+        expectedArtifact: blobDescriptor(blob, 'sha256'),
+        userMetadata: { k: 'v' },
+      });
+      expect(r.error?.message).toBeUndefined();
+      expect(r.ok).toBe(true);
+      // Same verdict as notation on the same inputs.
+      expect(
+        run(notation2 as string, e, [
+          'blob',
+          'verify',
+          '--signature',
+          `${blobPath}.${format}.sig`,
+          blobPath,
+        ]).code,
+      ).toBe(0);
+      // Negative: other content, wrong metadata, untrusted store.
+      const other = await verify({
+        envelope,
+        envelopeMediaType: format === 'jws' ? MEDIA_TYPE_JWS : MEDIA_TYPE_COSE,
+        policy,
+        trustStore,
+        expectedArtifact: blobDescriptor(new Uint8Array(3), 'sha256'),
+      });
+      expect(other.error?.code).toBe('TARGET_MISMATCH');
+      const meta = await verify({
+        envelope,
+        envelopeMediaType: format === 'jws' ? MEDIA_TYPE_JWS : MEDIA_TYPE_COSE,
+        policy,
+        trustStore,
+        userMetadata: { k: 'w' },
+      });
+      expect(meta.error?.code).toBe('USER_METADATA_MISMATCH');
+      expect(
+        run(notation2 as string, e, [
+          'blob',
+          'verify',
+          '--signature',
+          `${blobPath}.${format}.sig`,
+          '-m',
+          'k=w',
+          blobPath,
+        ]).code,
+      ).not.toBe(0);
+    }, 120_000);
+  }
+});
+
+/** Writes an OCI layout holding `manifest` and (optionally) a signature manifest for it. */
+function writeLayout(
+  dir: string,
+  manifest: Uint8Array,
+  signature?: { envelope: Uint8Array; mediaType: string; chain: readonly Uint8Array[] },
+): string {
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const put = (b: Uint8Array): string => {
+    const hex = createHash('sha256').update(b).digest('hex');
+    writeFileSync(join(blobs, hex), b);
+    return `sha256:${hex}`;
+  };
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const manifestDigest = put(manifest);
+  const entries: unknown[] = [
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: manifestDigest,
+      size: manifest.length,
+      annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+    },
+  ];
+  put(new TextEncoder().encode('{}'));
+  if (signature) {
+    const envDigest = put(signature.envelope);
+    const sigManifest = new TextEncoder().encode(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: ARTIFACT_TYPE_NOTARY_SIGNATURE,
+        config: {
+          mediaType: 'application/vnd.oci.empty.v1+json',
+          digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+          size: 2,
+          data: 'e30=',
+        },
+        layers: [
+          { mediaType: signature.mediaType, digest: envDigest, size: signature.envelope.length },
+        ],
+        subject: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: manifestDigest,
+          size: manifest.length,
+        },
+        annotations: {
+          'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify(
+            signature.chain.map((c) => createHash('sha256').update(c).digest('hex')),
+          ),
+          'org.opencontainers.image.created': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      }),
+    );
+    const sigDigest = put(sigManifest);
+    entries.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: sigDigest,
+      size: sigManifest.length,
+      artifactType: ARTIFACT_TYPE_NOTARY_SIGNATURE,
+    });
+  }
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: entries }));
+  return manifestDigest;
+}
+
+const layoutManifest = (): Uint8Array =>
+  new TextEncoder().encode(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.empty.v1+json',
+        digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+        size: 2,
+      },
+      layers: [],
+      annotations: { 'com.example.nonce': String(Math.random()) },
+    }),
+  );
+
+function ociPolicy(e: Env, stores: string[]): void {
+  writeFileSync(
+    join(e.config, 'trustpolicy.json'),
+    JSON.stringify({
+      version: '1.0',
+      trustPolicies: [
+        {
+          name: 'layout',
+          registryScopes: ['local/wharf'],
+          signatureVerification: { level: 'strict' },
+          trustStores: stores,
+          trustedIdentities: [IDENTITY],
+        },
+      ],
+    }),
+  );
+}
+
+for (const [label, bin] of [
+  ['v1.3.2', notation1],
+  ['v2', notation2],
+] as const) {
+  describe.skipIf(bin === undefined)(`notation ${label} OCI layout`, () => {
+    for (const format of ['jws', 'cose'] as const) {
+      it(`${format}: notation verifies a Wharf signature (RSA-3072 CA chain, expiry)`, async () => {
+        const e = newEnv();
+        const pki = mintChain('rsa3072');
+        const signer = LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join(''));
+        const manifest = layoutManifest();
+        const layout = join(e.dir, 'layout');
+        const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+        const signed = await signEnvelope({
+          format,
+          payload: {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest,
+            size: manifest.length,
+          },
+          signer,
+          expiry: new Date(Date.now() + 3600_000),
+          userMetadata: { purpose: 'interop' },
+        });
+        writeLayout(layout, manifest, {
+          envelope: signed.bytes,
+          mediaType: signed.mediaType,
+          chain: signed.certificateChain,
+        });
+        addStore(e, 'ca', 'wharf', [pki.root]);
+        ociPolicy(e, ['ca:wharf']);
+        const r = run(bin as string, e, [
+          'verify',
+          '--oci-layout',
+          `${layout}@${digest}`,
+          '--scope',
+          'local/wharf',
+          '-m',
+          'purpose=interop',
+        ]);
+        expect(r.out).toMatch(/Successfully verified signature/);
+        expect(r.code).toBe(0);
+      }, 120_000);
+      it(`${format}: Wharf verifies a notation signature`, async () => {
+        const e = newEnv();
+        expect(
+          run(bin as string, e, ['cert', 'generate-test', '--default', 'wharf-interop']).code,
+        ).toBe(0);
+        const manifest = layoutManifest();
+        const layout = join(e.dir, 'layout');
+        const digest = writeLayout(layout, manifest);
+        const s = run(bin as string, e, [
+          'sign',
+          '--oci-layout',
+          `${layout}@${digest}`,
+          '--signature-format',
+          format,
+          '--key',
+          'wharf-interop',
+          '-m',
+          'k=v',
+        ]);
+        expect(s.code, s.out).toBe(0);
+        const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+          manifests: { digest: string }[];
+        };
+        const blob = (d: string): Buffer =>
+          readFileSync(join(layout, 'blobs', 'sha256', d.slice(7)));
+        const sigManifest = index.manifests
+          .map(
+            (m) =>
+              JSON.parse(blob(m.digest).toString()) as {
+                subject?: { digest: string };
+                layers?: { mediaType: string; digest: string }[];
+              },
+          )
+          .find((m) => m.subject?.digest === digest);
+        const layer = sigManifest?.layers?.[0];
+        expect(layer).toBeDefined();
+        const doc = parseOciTrustPolicy({
+          version: '1.0',
+          trustPolicies: [
+            {
+              name: 'l',
+              registryScopes: ['local/wharf'],
+              signatureVerification: { level: 'strict' },
+              trustStores: ['ca:wharf-interop'],
+              trustedIdentities: ['*'],
+            },
+          ],
+        });
+        const r = await verify({
+          envelope: blob(layer?.digest as string),
+          envelopeMediaType: layer?.mediaType as string,
+          policy: selectOciPolicy(doc, `local/wharf@${digest}`),
+          trustStore: createDirectoryTrustStore(join(e.config, 'truststore')),
+          expectedArtifact: {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest,
+            size: manifest.length,
+          },
+          userMetadata: { k: 'v' },
+        });
+        expect(r.error?.message).toBeUndefined();
+        expect(
+          parseCertificates(readFileSync(join(e.config, 'localkeys', 'wharf-interop.crt')))[0]
+            ?.sha256Fingerprint,
+        ).toBe(r.certificateChain?.[0]?.sha256Fingerprint);
+      }, 120_000);
+    }
+  });
+}
+
+it('interop peers are located (informational)', () => {
+  // Records which notation binaries were available for this run.
+  expect([notation1, notation2].every((p) => p === undefined || p.length > 0)).toBe(true);
+  if (notation2) execFileSync(notation2, ['version'], { stdio: 'ignore' });
+});
