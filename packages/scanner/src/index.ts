@@ -1,4 +1,11 @@
 export * from './errors.js';
 export type { Ordering, VersionComparator } from './version/types.js';
-export * as dpkgVersion from './version/dpkg.js';
-export * as apkVersion from './version/apk.js';
+export { comparatorFor, parseEcosystem, SUPPORTED_ECOSYSTEMS } from './version/registry.js';
+export type { EcosystemName } from './version/registry.js';
+export { dpkg, type DpkgVersion } from './version/dpkg.js';
+export { apk, compareLoose as compareApkLoose, type ApkVersion } from './version/apk.js';
+export { rpm, rpmvercmp, type RpmVersion } from './version/rpm.js';
+export { semver, type SemVer } from './version/semver.js';
+export { pep440, type Pep440Version } from './version/pep440.js';
+export { maven, type MavenVersion } from './version/maven.js';
+export { go, isPseudoVersion, type GoVersion } from './version/go.js';
