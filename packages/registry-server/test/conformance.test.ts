@@ -7,6 +7,7 @@ import { run, startLive, type LiveServer } from './server-helpers.js';
 
 // WHARF_CONFORMANCE_BIN overrides the peer (e.g. a suite built from a source checkout).
 const conformance = process.env.WHARF_CONFORMANCE_BIN ?? requirePeer('conformance');
+const conformanceMain = process.env.WHARF_CONFORMANCE_MAIN_BIN ?? requirePeer('conformance-main');
 
 interface JunitSummary {
   total: number;
@@ -107,6 +108,63 @@ describe.skipIf(conformance === undefined)('OCI conformance suite v1.1.1', () =>
         expect(result.code).toBe(0);
       } finally {
         rmSync(reportDir, { recursive: true, force: true });
+      }
+    }, 400_000);
+  }
+});
+
+/** Reads `Name....: 12` counters from the redesigned suite's summary. */
+function summaryCount(out: string, label: string): number | undefined {
+  const m = new RegExp(`^\\s+${label}\\.+:\\s+(\\d+)\\s*$`, 'm').exec(out);
+  return m ? Number(m[1]) : undefined;
+}
+
+describe.skipIf(conformanceMain === undefined)('OCI conformance suite (redesigned, main)', () => {
+  let live: LiveServer;
+  beforeAll(async () => {
+    live = await startLive();
+  });
+  afterAll(async () => {
+    await live.close();
+  });
+
+  // 1.1 is the target; dev adds upload cancel, digest headers and tag parameters.
+  for (const version of ['1.1', 'dev'] as const) {
+    it(`passes at OCI_VERSION=${version}`, async () => {
+      const resultsDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-conformance-main-'));
+      try {
+        const result = await run(conformanceMain as string, [], {
+          cwd: resultsDir,
+          timeoutMs: 300_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            OCI_REGISTRY: live.host,
+            OCI_TLS: 'disabled',
+            OCI_REPO1: `conformance-main/${version}/repo1`,
+            OCI_REPO2: `conformance-main/${version}/repo2`,
+            OCI_VERSION: version,
+            OCI_RESULTS_DIR: path.join(resultsDir, 'results'),
+          },
+        });
+        const out = result.stdout + result.stderr;
+        const counts = {
+          pass: summaryCount(out, 'Pass'),
+          fail: summaryCount(out, 'FAIL'),
+          error: summaryCount(out, 'Error'),
+          skip: summaryCount(out, 'Skip'),
+          disabled: summaryCount(out, 'Disabled'),
+          total: summaryCount(out, 'Total'),
+        };
+        console.log(`conformance main OCI_VERSION=${version}: ${JSON.stringify(counts)}`);
+        if (result.code !== 0) console.log(out.slice(-20_000));
+        expect(counts.fail).toBe(0);
+        expect(counts.error).toBe(0);
+        expect(counts.skip).toBe(0);
+        expect(counts.pass).toBeGreaterThan(0);
+        expect(result.code).toBe(0);
+      } finally {
+        rmSync(resultsDir, { recursive: true, force: true });
       }
     }, 400_000);
   }
