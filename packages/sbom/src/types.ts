@@ -1,0 +1,104 @@
+import type { Logger } from '@wharf/core';
+
+/** Ecosystems Wharf catalogs; each maps to one purl type. */
+export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'python' | 'go-module' | 'java-archive';
+
+/** A non-fatal problem found while reading an image (corrupt file, escaping link, size cap, …). */
+export interface SbomWarning {
+  readonly code:
+    | 'FILE_TOO_LARGE'
+    | 'PATH_UNSAFE'
+    | 'LINK_ESCAPES_ROOT'
+    | 'LINK_LOOP'
+    | 'LINK_TARGET_MISSING'
+    | 'PARSE_FAILED'
+    | 'LAYER_UNREADABLE';
+  readonly message: string;
+  readonly path?: string;
+  readonly layer?: string;
+}
+
+/** Where a package's evidence was found. */
+export interface PackageLocation {
+  /** Absolute path inside the image (the real path, symlinks resolved). */
+  readonly path: string;
+  /** Digest of the layer that holds the file, when the source has layers. */
+  readonly layer?: string;
+}
+
+/** One cataloged package, with its identity already computed. */
+export interface Package {
+  /** Stable id: a hash of type, name, version and first location. */
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly type: PackageType;
+  /** Cataloger that found it (Syft's names, e.g. `dpkg-db-cataloger`). */
+  readonly foundBy: string;
+  readonly purl: string;
+  readonly cpes: readonly string[];
+  /** SPDX license expression, when the declared licenses normalize to one. */
+  readonly licenseExpression?: string;
+  /** Declared license strings that are not SPDX ids (kept as names). */
+  readonly licenseNames: readonly string[];
+  readonly locations: readonly PackageLocation[];
+  /** Files the package owns (dpkg `info/*.list`, apk `R` lines), sorted. */
+  readonly files: readonly string[];
+  readonly supplier?: string;
+  readonly homepage?: string;
+  readonly description?: string;
+  /** Ecosystem extras: arch, source package, checksum, … (sorted keys when written). */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** The operating system found in `/etc/os-release` (or `/usr/lib/os-release`). */
+export interface Distro {
+  readonly id: string;
+  readonly versionId?: string;
+  readonly idLike: readonly string[];
+  readonly prettyName?: string;
+  readonly versionCodename?: string;
+}
+
+/** A layer of the analysed image. */
+export interface LayerSummary {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+  /** True when the analysis came from the layer cache. */
+  readonly cached: boolean;
+}
+
+/** What was scanned. */
+export interface SourceInfo {
+  readonly kind: 'image' | 'directory';
+  /** A display name (the reference, layout path or directory). */
+  readonly name: string;
+  /** Manifest digest (images only). */
+  readonly manifestDigest?: string;
+  /** Config digest, which is the image id (images only). */
+  readonly imageId?: string;
+  readonly platform?: {
+    readonly os: string;
+    readonly architecture: string;
+    readonly variant?: string;
+  };
+  readonly layers: readonly LayerSummary[];
+}
+
+/** The format-neutral result of a scan; writers turn it into SPDX, CycloneDX or a table. */
+export interface Catalog {
+  readonly source: SourceInfo;
+  readonly distro?: Distro;
+  /** Sorted by purl, then id. */
+  readonly packages: readonly Package[];
+  readonly warnings: readonly SbomWarning[];
+}
+
+/** Shared options of the walker. */
+export interface WalkOptions {
+  /** Largest file buffered for a cataloger (default 64 MiB); larger ones give FILE_TOO_LARGE. */
+  readonly maxFileBytes?: number;
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+}

@@ -1,0 +1,208 @@
+import type { Cataloger, Evidence, FileMeta } from '../catalogers/types.js';
+import { SbomError } from '../errors.js';
+import type { SbomWarning } from '../types.js';
+import type { RawEntry } from './entries.js';
+import {
+  baseName,
+  normalizeEntryPath,
+  OPAQUE_MARKER,
+  parentPath,
+  WHITEOUT_PREFIX,
+} from './paths.js';
+
+/** Bumped whenever the analysis or a cataloger changes, so old cache entries are ignored. */
+export const ANALYSER_VERSION = 1;
+
+/** Default cap on a buffered file. */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** An entry of the layer's file tree: [path, type, link target]. f=file d=dir l=symlink h=hard link. */
+export type EntryRecord = readonly [path: string, type: 'f' | 'd' | 'l' | 'h', link?: string];
+
+/** Everything the squash step needs from one layer. Plain JSON, cached by layer digest. */
+export interface LayerAnalysis {
+  readonly version: number;
+  readonly entries: readonly EntryRecord[];
+  /** Paths removed by `.wh.<name>` entries. */
+  readonly whiteouts: readonly string[];
+  /** Directories whose lower contents are hidden (`.wh..wh..opq`). */
+  readonly opaqueDirs: readonly string[];
+  readonly evidence: readonly { readonly path: string; readonly evidence: readonly Evidence[] }[];
+  readonly warnings: readonly SbomWarning[];
+}
+
+export interface AnalyseOptions {
+  readonly catalogers: readonly Cataloger[];
+  readonly maxFileBytes: number;
+  /** Layer digest, for warnings. */
+  readonly layer?: string;
+  readonly signal?: AbortSignal;
+}
+
+async function readCapped(
+  body: AsyncIterable<Uint8Array>,
+  size: number,
+  sniff: ((head: Uint8Array) => boolean) | undefined,
+): Promise<Uint8Array | undefined> {
+  // Always reads to the end: breaking out of a tar entry stream would tear down the extractor.
+  const out = new Uint8Array(size);
+  let off = 0;
+  let declined = false;
+  let sniffed = sniff === undefined;
+  for await (const chunk of body) {
+    if (declined) continue;
+    const n = Math.min(chunk.byteLength, size - off);
+    out.set(chunk.subarray(0, n), off);
+    off += n;
+    if (!sniffed && off >= Math.min(16, size)) {
+      sniffed = true;
+      declined = sniff?.(out.subarray(0, off)) === false;
+    }
+  }
+  if (declined || (!sniffed && sniff?.(out.subarray(0, off)) === false)) return undefined;
+  return off === size ? out : out.subarray(0, off);
+}
+
+/**
+ * Walks the entries of one layer (or a directory tree) and runs the catalogers on the files
+ * they ask for. Only matching files are buffered, one at a time, each up to `maxFileBytes`.
+ */
+export async function analyseEntries(
+  entries: AsyncIterable<RawEntry>,
+  options: AnalyseOptions,
+): Promise<LayerAnalysis> {
+  const records: EntryRecord[] = [];
+  const whiteouts: string[] = [];
+  const opaqueDirs: string[] = [];
+  const evidence: { path: string; evidence: Evidence[] }[] = [];
+  const warnings: SbomWarning[] = [];
+  const layer = options.layer === undefined ? {} : { layer: options.layer };
+  // content of captured files by path, for hard links that point at them later in the layer
+  const captured = new Map<string, { meta: FileMeta; content: Uint8Array }>();
+
+  const runCatalogers = (
+    meta: FileMeta,
+    content: Uint8Array,
+    which: readonly Cataloger[],
+  ): void => {
+    const found: Evidence[] = [];
+    for (const c of which) {
+      try {
+        found.push(...c.parse(meta, content));
+      } catch (err) {
+        warnings.push({
+          code: 'PARSE_FAILED',
+          message: `${c.name}: ${meta.path}: ${err instanceof Error ? err.message : String(err)}`,
+          path: meta.path,
+          ...layer,
+        });
+      }
+    }
+    if (found.length > 0) evidence.push({ path: meta.path, evidence: found });
+  };
+
+  try {
+    for await (const entry of entries) {
+      if (options.signal?.aborted === true) {
+        throw new SbomError('INVALID_OPTION', 'aborted', { cause: options.signal.reason });
+      }
+      const path = normalizeEntryPath(entry.name);
+      if (path === undefined) {
+        warnings.push({
+          code: 'PATH_UNSAFE',
+          message: `entry "${entry.name}" climbs out of the image root; ignored`,
+          ...layer,
+        });
+        entry.skip();
+        continue;
+      }
+      if (path === '/') {
+        entry.skip();
+        continue;
+      }
+      const base = baseName(path);
+      if (base === OPAQUE_MARKER) {
+        opaqueDirs.push(parentPath(path));
+        entry.skip();
+        continue;
+      }
+      if (base.startsWith(WHITEOUT_PREFIX) && base.length > WHITEOUT_PREFIX.length) {
+        const dir = parentPath(path);
+        whiteouts.push((dir === '/' ? '' : dir) + '/' + base.slice(WHITEOUT_PREFIX.length));
+        entry.skip();
+        continue;
+      }
+      const meta: FileMeta = { path, size: entry.size, mode: entry.mode };
+      switch (entry.type) {
+        case 'directory':
+          records.push([path, 'd']);
+          entry.skip();
+          continue;
+        case 'symlink':
+          records.push([path, 'l', entry.linkname ?? '']);
+          entry.skip();
+          continue;
+        case 'link': {
+          const target = normalizeEntryPath(entry.linkname ?? '');
+          entry.skip();
+          if (target === undefined) {
+            warnings.push({
+              code: 'PATH_UNSAFE',
+              message: `hard link ${path} -> "${entry.linkname ?? ''}" climbs out of the root; ignored`,
+              path,
+              ...layer,
+            });
+            continue;
+          }
+          records.push([path, 'h', target]);
+          const wanted = options.catalogers.filter((c) => c.match({ ...meta, path }));
+          const src = captured.get(target);
+          if (wanted.length > 0 && src !== undefined) {
+            runCatalogers({ ...src.meta, path }, src.content, wanted);
+          }
+          continue;
+        }
+        case 'other':
+          entry.skip();
+          continue;
+        case 'file':
+          break;
+      }
+      records.push([path, 'f']);
+      const wanted = options.catalogers.filter((c) => c.match(meta));
+      if (wanted.length === 0) {
+        entry.skip();
+        continue;
+      }
+      if (entry.size > options.maxFileBytes) {
+        warnings.push({
+          code: 'FILE_TOO_LARGE',
+          message: `${path} is ${entry.size} bytes, over the ${options.maxFileBytes}-byte cap; not analysed`,
+          path,
+          ...layer,
+        });
+        entry.skip();
+        continue;
+      }
+      const sniffers = wanted.filter((c) => c.sniff !== undefined);
+      const sniff =
+        sniffers.length === wanted.length
+          ? (head: Uint8Array) => sniffers.some((c) => c.sniff?.(head) === true)
+          : undefined;
+      const body = entry.body();
+      const content = await readCapped(body, entry.size, sniff);
+      if (content === undefined) continue;
+      captured.set(path, { meta, content });
+      if (captured.size > 64) captured.delete(captured.keys().next().value ?? '');
+      runCatalogers(meta, content, wanted);
+    }
+  } catch (err) {
+    if (err instanceof SbomError) throw err;
+    throw new SbomError(
+      'LAYER_CORRUPT',
+      `layer ${options.layer ?? '(directory)'} cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err, detail: layer },
+    );
+  }
+  return { version: ANALYSER_VERSION, entries: records, whiteouts, opaqueDirs, evidence, warnings };
+}

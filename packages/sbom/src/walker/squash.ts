@@ -1,0 +1,183 @@
+import type { Evidence } from '../catalogers/types.js';
+import type { SbomWarning } from '../types.js';
+import type { LayerAnalysis } from './analyse.js';
+import { splitPath } from './paths.js';
+
+interface Node {
+  type: 'f' | 'd' | 'l' | 'h';
+  layer: number;
+  link?: string;
+  children?: Map<string, Node>;
+}
+
+/** Evidence still visible in the squashed image, with the layer it came from. */
+export interface VisibleEvidence {
+  readonly path: string;
+  /** Index of the layer in the image's layer list. */
+  readonly layer: number;
+  readonly evidence: readonly Evidence[];
+}
+
+/** Longest chain of symlinks followed while resolving one path (Linux's MAXSYMLINKS). */
+export const MAX_LINK_HOPS = 40;
+
+/** The squashed file tree of an image: what a running container would see. */
+export class SquashedTree {
+  readonly #root: Node = { type: 'd', layer: -1, children: new Map() };
+  readonly #evidence = new Map<string, VisibleEvidence>();
+
+  /** Applies layers in order (lowest first), with opaque directories and whiteouts. */
+  static build(layers: readonly LayerAnalysis[]): SquashedTree {
+    const tree = new SquashedTree();
+    layers.forEach((l, i) => tree.#apply(l, i));
+    return tree;
+  }
+
+  #apply(layer: LayerAnalysis, index: number): void {
+    // Opaque markers and whiteouts act on the lower layers only, so they go first.
+    for (const dir of layer.opaqueDirs) {
+      const node = this.#lookup(dir);
+      if (node?.type === 'd') {
+        for (const name of [...(node.children?.keys() ?? [])]) {
+          this.#forget(dir === '/' ? `/${name}` : `${dir}/${name}`);
+        }
+        node.children = new Map();
+      }
+    }
+    for (const path of layer.whiteouts) this.#remove(path);
+    for (const [path, type, link] of layer.entries) {
+      const parts = splitPath(path);
+      const name = parts.pop();
+      if (name === undefined) continue;
+      const parent = this.#ensureDir(parts, index);
+      const existing = parent.get(name);
+      if (existing !== undefined && existing.type === 'd' && type === 'd') {
+        existing.layer = index;
+        continue;
+      }
+      if (existing?.type === 'd') this.#forget(path);
+      const node: Node = { type, layer: index };
+      if (link !== undefined) node.link = link;
+      if (type === 'd') node.children = new Map();
+      parent.set(name, node);
+      this.#evidence.delete(path);
+    }
+    for (const e of layer.evidence) {
+      this.#evidence.set(e.path, { path: e.path, layer: index, evidence: e.evidence });
+    }
+  }
+
+  #ensureDir(parts: readonly string[], layer: number): Map<string, Node> {
+    let cur = this.#root;
+    for (const p of parts) {
+      const children = cur.children ?? new Map<string, Node>();
+      cur.children = children;
+      let next = children.get(p);
+      if (next === undefined || next.type !== 'd') {
+        next = { type: 'd', layer, children: new Map() };
+        children.set(p, next);
+      }
+      cur = next;
+    }
+    return cur.children ?? new Map<string, Node>();
+  }
+
+  /** Node at a literal path (no symlink following). */
+  #lookup(path: string): Node | undefined {
+    let cur: Node | undefined = this.#root;
+    for (const p of splitPath(path)) {
+      cur = cur?.children?.get(p);
+      if (cur === undefined) return undefined;
+    }
+    return cur;
+  }
+
+  #remove(path: string): void {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (name === undefined) return;
+    const parent = this.#lookup('/' + parts.join('/'));
+    if (parent?.children?.delete(name) === true) this.#forget(path);
+  }
+
+  /** Drops evidence at or below `path`. */
+  #forget(path: string): void {
+    const prefix = path.endsWith('/') ? path : path + '/';
+    for (const key of this.#evidence.keys()) {
+      if (key === path || key.startsWith(prefix)) this.#evidence.delete(key);
+    }
+  }
+
+  /** True when a literal path exists in the squashed tree. */
+  exists(path: string): boolean {
+    return this.#lookup(path) !== undefined;
+  }
+
+  /** Evidence whose file is still visible, sorted by path. */
+  visibleEvidence(): VisibleEvidence[] {
+    return [...this.#evidence.values()].sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+    );
+  }
+
+  /** Evidence at a path after resolving symlinks (e.g. `/etc/os-release`). */
+  evidenceAt(path: string, warnings?: SbomWarning[]): VisibleEvidence | undefined {
+    const real = this.resolve(path, warnings);
+    return real === undefined ? undefined : this.#evidence.get(real);
+  }
+
+  /**
+   * Resolves symlinks and hard links inside the image root, the way a chroot would: `..` at
+   * the root stays at the root and absolute targets start at the image root, so resolution
+   * never leaves the image. Loops and chains over {@link MAX_LINK_HOPS} give undefined and a
+   * LINK_LOOP warning; climbing above the root adds LINK_ESCAPES_ROOT.
+   */
+  resolve(path: string, warnings?: SbomWarning[]): string | undefined {
+    let hops = 0;
+    let pending = splitPath(path);
+    const done: string[] = [];
+    let escaped = false;
+    while (pending.length > 0) {
+      const part = pending.shift() ?? '';
+      if (part === '.') continue;
+      if (part === '..') {
+        if (done.length === 0) escaped = true;
+        done.pop();
+        continue;
+      }
+      const here = '/' + [...done, part].join('/');
+      const node = this.#lookup(here);
+      if (node === undefined) {
+        warnings?.push({
+          code: 'LINK_TARGET_MISSING',
+          message: `${path}: ${here} does not exist in the image`,
+          path,
+        });
+        return undefined;
+      }
+      if (node.type === 'l' || (node.type === 'h' && pending.length === 0)) {
+        if (++hops > MAX_LINK_HOPS) {
+          warnings?.push({
+            code: 'LINK_LOOP',
+            message: `${path}: symlink loop or chain over ${MAX_LINK_HOPS} links`,
+            path,
+          });
+          return undefined;
+        }
+        const link = node.link ?? '';
+        if (link.startsWith('/') || node.type === 'h') done.length = 0;
+        pending = [...link.split('/').filter((p) => p !== ''), ...pending];
+        continue;
+      }
+      done.push(part);
+    }
+    if (escaped) {
+      warnings?.push({
+        code: 'LINK_ESCAPES_ROOT',
+        message: `${path}: a link climbs above the image root; resolved inside the root instead`,
+        path,
+      });
+    }
+    return '/' + done.join('/');
+  }
+}

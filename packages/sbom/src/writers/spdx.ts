@@ -1,0 +1,174 @@
+import type { Catalog, Package } from '../types.js';
+import {
+  contentUuid,
+  imagePurl,
+  timestamp,
+  TOOL_NAME,
+  TOOL_VERSION,
+  type WriteOptions,
+} from './common.js';
+
+/** The SPDX 2.3 JSON fields Wharf writes (a subset of the schema). */
+export interface SpdxDocument {
+  readonly spdxVersion: 'SPDX-2.3';
+  readonly dataLicense: 'CC0-1.0';
+  readonly SPDXID: 'SPDXRef-DOCUMENT';
+  readonly name: string;
+  readonly documentNamespace: string;
+  readonly creationInfo: {
+    readonly created: string;
+    readonly creators: readonly string[];
+    readonly licenseListVersion?: string;
+  };
+  readonly packages: readonly SpdxPackage[];
+  readonly relationships: readonly {
+    readonly spdxElementId: string;
+    readonly relatedSpdxElement: string;
+    readonly relationshipType: string;
+  }[];
+}
+
+export interface SpdxPackage {
+  readonly SPDXID: string;
+  readonly name: string;
+  readonly versionInfo?: string;
+  readonly supplier?: string;
+  readonly downloadLocation: string;
+  readonly filesAnalyzed: boolean;
+  readonly checksums?: readonly { readonly algorithm: string; readonly checksumValue: string }[];
+  readonly homepage?: string;
+  readonly sourceInfo?: string;
+  readonly licenseConcluded: string;
+  readonly licenseDeclared: string;
+  readonly copyrightText: string;
+  readonly summary?: string;
+  readonly externalRefs?: readonly {
+    readonly referenceCategory: string;
+    readonly referenceType: string;
+    readonly referenceLocator: string;
+  }[];
+  readonly primaryPackagePurpose?: string;
+}
+
+const SOURCE_INFO: Readonly<Record<Package['type'], string>> = {
+  deb: 'DPKG DB',
+  apk: 'APK DB',
+  rpm: 'RPM DB',
+  npm: 'installed node module manifest',
+  python: 'installed python package manifest',
+  'go-module': 'go module information',
+  'java-archive': 'java archive',
+};
+
+function spdxId(prefix: string, s: string): string {
+  return `SPDXRef-${prefix}-${s.replace(/[^a-zA-Z0-9.-]/g, '-')}`;
+}
+
+function supplier(s: string | undefined): string {
+  if (s === undefined) return 'NOASSERTION';
+  const clean = s.replace(/[\r\n]+/g, ' ').trim();
+  return clean === '' ? 'NOASSERTION' : `Person: ${clean}`;
+}
+
+function licenseDeclared(p: Package): string {
+  if (p.licenseExpression !== undefined && p.licenseNames.length === 0) return p.licenseExpression;
+  if (p.licenseExpression !== undefined) return p.licenseExpression;
+  return 'NOASSERTION';
+}
+
+/** Writes a catalog as SPDX 2.3 JSON (Syft's shape: root package, DESCRIBES, CONTAINS). */
+export function writeSpdx(catalog: Catalog, options: WriteOptions = {}): SpdxDocument {
+  const created = timestamp(options.created ?? new Date());
+  const uuid = contentUuid(catalog, 'spdx');
+  const isImage = catalog.source.kind === 'image';
+  const rootId = spdxId(
+    isImage ? 'DocumentRoot-Image' : 'DocumentRoot-Directory',
+    catalog.source.name.split('/').pop() || 'root',
+  );
+  const rootPurl = imagePurl(catalog);
+  const root: SpdxPackage = {
+    SPDXID: rootId,
+    name: catalog.source.name,
+    ...(catalog.source.manifestDigest !== undefined
+      ? { versionInfo: catalog.source.manifestDigest }
+      : {}),
+    supplier: 'NOASSERTION',
+    downloadLocation: 'NOASSERTION',
+    filesAnalyzed: false,
+    ...(catalog.source.manifestDigest?.startsWith('sha256:') === true
+      ? {
+          checksums: [
+            { algorithm: 'SHA256', checksumValue: catalog.source.manifestDigest.slice(7) },
+          ],
+        }
+      : {}),
+    licenseConcluded: 'NOASSERTION',
+    licenseDeclared: 'NOASSERTION',
+    copyrightText: 'NOASSERTION',
+    ...(rootPurl !== undefined
+      ? {
+          externalRefs: [
+            {
+              referenceCategory: 'PACKAGE-MANAGER',
+              referenceType: 'purl',
+              referenceLocator: rootPurl,
+            },
+          ],
+        }
+      : {}),
+    primaryPackagePurpose: isImage ? 'CONTAINER' : 'FILE',
+  };
+  const packages: SpdxPackage[] = catalog.packages.map((p) => ({
+    SPDXID: spdxId(`Package-${p.type}`, `${p.name}-${p.id}`),
+    name: p.name,
+    versionInfo: p.version,
+    supplier: supplier(p.supplier),
+    downloadLocation: 'NOASSERTION',
+    filesAnalyzed: false,
+    ...(p.homepage !== undefined && /^https?:\/\//.test(p.homepage)
+      ? { homepage: p.homepage }
+      : {}),
+    sourceInfo: `acquired package info from ${SOURCE_INFO[p.type]}: ${p.locations.map((l) => l.path).join(', ')}`,
+    licenseConcluded: 'NOASSERTION',
+    licenseDeclared: licenseDeclared(p),
+    copyrightText: 'NOASSERTION',
+    ...(p.description !== undefined ? { summary: p.description } : {}),
+    externalRefs: [
+      ...p.cpes.map((c) => ({
+        referenceCategory: 'SECURITY',
+        referenceType: 'cpe23Type',
+        referenceLocator: c,
+      })),
+      { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl },
+    ],
+    primaryPackagePurpose: 'LIBRARY',
+  }));
+  const relationships = [
+    {
+      spdxElementId: 'SPDXRef-DOCUMENT',
+      relatedSpdxElement: rootId,
+      relationshipType: 'DESCRIBES',
+    },
+    ...packages.map((p) => ({
+      spdxElementId: rootId,
+      relatedSpdxElement: p.SPDXID,
+      relationshipType: 'CONTAINS',
+    })),
+  ];
+  const safeName =
+    catalog.source.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sbom';
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: catalog.source.name,
+    documentNamespace: `https://spdx.org/spdxdocs/${TOOL_NAME}-${isImage ? 'image' : 'dir'}-${safeName}-${uuid}`,
+    creationInfo: {
+      created,
+      creators: ['Organization: Wharf', `Tool: ${TOOL_NAME}-${TOOL_VERSION}`],
+      licenseListVersion: '3.27',
+    },
+    packages: [root, ...packages],
+    relationships,
+  };
+}
