@@ -9,3 +9,19 @@ export { semver, type SemVer } from './version/semver.js';
 export { pep440, type Pep440Version } from './version/pep440.js';
 export { maven, type MavenVersion } from './version/maven.js';
 export { go, isPseudoVersion, type GoVersion } from './version/go.js';
+export {
+  parseOsvRecord,
+  osvRecordSchema,
+  type OsvRecord,
+  type OsvAffected,
+  type OsvRange,
+  type OsvEvent,
+  type OsvSeverity,
+} from './osv/schema.js';
+export {
+  isAffected,
+  fixedVersions,
+  packageMatches,
+  type PackageQuery,
+  type MatchOptions,
+} from './osv/match.js';
