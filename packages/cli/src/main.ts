@@ -8,6 +8,13 @@ import { resolvePaths } from './paths.js';
 import { VERSION } from './version.js';
 import { registerServe } from './commands/serve.js';
 import { registerVersion } from './commands/version.js';
+import { registerPush } from './commands/push.js';
+import { registerPull } from './commands/pull.js';
+import { registerAttach } from './commands/attach.js';
+import { registerDiscover } from './commands/discover.js';
+import { registerResolve } from './commands/resolve.js';
+import { registerTag } from './commands/tag.js';
+import { registerManifest } from './commands/manifest.js';
 
 const ROOT_EXAMPLES = `
 Examples:
@@ -51,6 +58,13 @@ export function createProgram(deps: CliDeps): Command {
 
   registerServe(program, context);
   registerVersion(program, context);
+  registerPush(program, context);
+  registerPull(program, context);
+  registerAttach(program, context);
+  registerDiscover(program, context);
+  registerResolve(program, context);
+  registerTag(program, context);
+  registerManifest(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,270 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { fetchAll } from '@wharf/content';
+import {
+  ANNOTATION_ORAS_CONTENT_DIGEST,
+  ANNOTATION_ORAS_CONTENT_UNPACK,
+  ANNOTATION_TITLE,
+  WharfError,
+  isManifestMediaType,
+  manifestSuccessors,
+  parseManifest,
+  type Descriptor,
+} from '@wharf/core';
+import { extract as tarExtract } from 'tar-stream';
+import { mapLimit } from './push.js';
+import { countBytes, type Progress } from './progress.js';
+import type { ReadTarget } from './target.js';
+
+/** Errors of pulling unsafe content: exit code 1. */
+function unsafe(message: string): WharfError<'UNSAFE_PATH'> {
+  return new WharfError('UNSAFE_PATH', message);
+}
+
+function within(base: string, path: string): boolean {
+  const rel = relative(base, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * The absolute path a title maps to under `outDir`. Refuses absolute titles and `..` escapes
+ * unless `allowTraversal` (oras `-T`).
+ */
+export function safeJoin(outDir: string, title: string, allowTraversal: boolean): string {
+  if (title === '' || title.includes('\0'))
+    throw unsafe(`invalid file name ${JSON.stringify(title)}`);
+  if (allowTraversal) return resolve(outDir, title);
+  if (isAbsolute(title) || /^[a-zA-Z]:[\\/]/.test(title)) {
+    throw unsafe(`refusing absolute path ${JSON.stringify(title)} (use --allow-path-traversal)`);
+  }
+  const target = resolve(outDir, normalize(title));
+  if (!within(outDir, target) || target === outDir) {
+    throw unsafe(
+      `refusing path ${JSON.stringify(title)} outside the output directory (use --allow-path-traversal)`,
+    );
+  }
+  return target;
+}
+
+/** Creates the parent of `target` and checks no symlink in between leads out of `root`. */
+async function safeParent(root: string, target: string, allowTraversal: boolean): Promise<string> {
+  const parent = dirname(target);
+  await mkdir(parent, { recursive: true });
+  if (allowTraversal) return parent;
+  const realRoot = await realpath(root);
+  const realParent = await realpath(parent);
+  if (!within(realRoot, realParent)) {
+    throw unsafe(
+      `refusing to write through a symbolic link out of the output directory: ${target}`,
+    );
+  }
+  return realParent;
+}
+
+/** One file written by pull (the JSON `files[]` entry). */
+export interface PulledFile {
+  readonly path: string;
+  readonly descriptor: Descriptor;
+}
+
+export interface PullOptions {
+  readonly outDir: string;
+  readonly keepOld: boolean;
+  readonly allowTraversal: boolean;
+  readonly concurrency: number;
+  readonly signal: AbortSignal;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a stream to `target` atomically (temp file + rename, which replaces a link, never follows it). */
+async function writeAtomic(
+  parent: string,
+  target: string,
+  source: AsyncIterable<Uint8Array>,
+  signal: AbortSignal,
+): Promise<void> {
+  const tmp = join(parent, `.wharf-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await pipeline(Readable.from(source), createWriteStream(tmp, { flags: 'wx' }), { signal });
+    await rename(tmp, join(parent, target.slice(dirname(target).length + 1)));
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Unpacks an oras directory layer (tar+gzip) under `root`, every entry kept inside `dirPath`. */
+async function unpack(
+  source: AsyncIterable<Uint8Array>,
+  root: string,
+  dirPath: string,
+  expectedTarDigest: string | undefined,
+  options: PullOptions,
+): Promise<void> {
+  const base = dirname(dirPath);
+  const hash = createHash('sha256');
+  const ex = tarExtract();
+  const done = new Promise<void>((resolvePromise, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const handle = async (): Promise<void> => {
+        const name = header.name.replace(/\/+$/, '');
+        const target = options.allowTraversal ? resolve(base, name) : safeJoin(base, name, false);
+        if (!options.allowTraversal && !within(dirPath, target)) {
+          throw unsafe(`refusing tar entry ${JSON.stringify(header.name)} outside ${dirPath}`);
+        }
+        if (header.type === 'directory') {
+          await mkdir(target, { recursive: true });
+          stream.resume();
+          return;
+        }
+        const parent = await safeParent(root, target, options.allowTraversal);
+        if (header.type === 'file' || header.type === 'contiguous-file') {
+          if (await exists(target)) await rm(target, { force: true, recursive: false });
+          await pipeline(
+            stream,
+            createWriteStream(target, { flags: 'wx', mode: (header.mode ?? 0o644) & 0o777 }),
+          );
+          return;
+        }
+        stream.resume();
+        if (header.type === 'symlink' || header.type === 'link') {
+          const link = header.linkname ?? '';
+          const resolved = header.type === 'symlink' ? resolve(parent, link) : resolve(base, link);
+          if (!options.allowTraversal && (isAbsolute(link) || !within(dirPath, resolved))) {
+            throw unsafe(`refusing link ${JSON.stringify(header.name)} -> ${JSON.stringify(link)}`);
+          }
+          if (await exists(target)) await rm(target, { force: true });
+          await symlink(header.type === 'symlink' ? link : relative(parent, resolved), target);
+          return;
+        }
+        throw unsafe(
+          `refusing tar entry ${JSON.stringify(header.name)} of type ${header.type ?? '?'}`,
+        );
+      };
+      handle().then(
+        () => next(),
+        (err: unknown) => next(err as Error),
+      );
+    });
+    ex.on('finish', resolvePromise);
+    ex.on('error', reject);
+  });
+  await mkdir(dirPath, { recursive: true });
+  await Promise.all([
+    pipeline(
+      Readable.from(source),
+      createGunzip(),
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      }),
+      ex as unknown as NodeJS.WritableStream,
+      { signal: options.signal },
+    ),
+    done,
+  ]);
+  const got = `sha256:${hash.digest('hex')}`;
+  if (expectedTarDigest !== undefined && expectedTarDigest !== got) {
+    throw new WharfError(
+      'DIGEST_MISMATCH',
+      `unpacked content of ${dirPath} has digest ${got}, expected ${expectedTarDigest}`,
+    );
+  }
+}
+
+/** Layers (and configs) with a title, found by walking the manifest graph from `root`. */
+export async function titledNodes(
+  store: ReadTarget,
+  root: Descriptor,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<{ titled: Descriptor[]; skipped: Descriptor[]; manifests: Descriptor[] }> {
+  const titled: Descriptor[] = [];
+  const skipped: Descriptor[] = [];
+  const manifests: Descriptor[] = [];
+  const visit = async (desc: Descriptor): Promise<void> => {
+    progress.start(desc);
+    const bytes = await fetchAll(store, desc, { signal });
+    progress.done(desc, 'processing');
+    manifests.push(desc);
+    const doc = parseManifest(bytes, { mediaType: desc.mediaType });
+    const subject = doc.kind === 'manifest' ? doc.manifest.subject : doc.index.subject;
+    for (const child of manifestSuccessors(doc)) {
+      if (subject && child.digest === subject.digest) continue;
+      if (isManifestMediaType(child.mediaType)) await visit(child);
+      else if (child.annotations?.[ANNOTATION_TITLE] !== undefined) titled.push(child);
+      else skipped.push(child);
+    }
+  };
+  await visit(root);
+  return { titled, skipped, manifests };
+}
+
+/** Downloads titled layers into `outDir`, safely. */
+export async function pullFiles(
+  store: ReadTarget,
+  layers: readonly Descriptor[],
+  progress: Progress,
+  options: PullOptions,
+): Promise<PulledFile[]> {
+  const root = resolve(options.outDir);
+  await mkdir(root, { recursive: true });
+  const titles = new Map<string, string>();
+  const plan = layers.map((desc) => {
+    const title = desc.annotations?.[ANNOTATION_TITLE] ?? '';
+    const target = safeJoin(root, title, options.allowTraversal);
+    const prev = titles.get(target);
+    if (prev !== undefined && prev !== desc.digest) {
+      throw unsafe(`two layers have the title ${JSON.stringify(title)}`);
+    }
+    titles.set(target, desc.digest);
+    return { desc, target, title };
+  });
+  const seen = new Set<string>();
+  const unique = plan.filter((p) => (seen.has(p.target) ? false : (seen.add(p.target), true)));
+  return mapLimit(unique, options.concurrency, async ({ desc, target }) => {
+    const unpackDir = desc.annotations?.[ANNOTATION_ORAS_CONTENT_UNPACK] === 'true';
+    if (options.keepOld && (await exists(target))) {
+      throw new WharfError('ALREADY_EXISTS', `${target} already exists (--keep-old-files)`);
+    }
+    progress.start(desc);
+    const source = countBytes(await store.fetch(desc, { signal: options.signal }), (n) =>
+      progress.bytes(desc, n),
+    );
+    try {
+      if (unpackDir) {
+        await safeParent(root, target, options.allowTraversal);
+        await unpack(
+          source,
+          root,
+          target,
+          desc.annotations?.[ANNOTATION_ORAS_CONTENT_DIGEST],
+          options,
+        );
+      } else {
+        const parent = await safeParent(root, target, options.allowTraversal);
+        await writeAtomic(parent, target, source, options.signal);
+      }
+    } catch (err) {
+      progress.fail(desc);
+      throw err;
+    }
+    progress.done(desc);
+    return { path: unpackDir ? `${target}/` : target, descriptor: desc };
+  });
+}

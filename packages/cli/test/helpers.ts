@@ -1,0 +1,166 @@
+// Test support for the oras-compatible commands: run wharf in-process, run oras, start registries.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '@wharf/cli';
+import { loadConfig, startServer } from '@wharf/registry-server';
+import { requirePeer as testkitPeer } from '@wharf/testkit';
+
+/** A peer: `$WHARF_PEER_<NAME>`, else testkit's lookup in `<repo>/.peers/bin`. */
+export function peer(name: 'oras' | 'registry'): string | undefined {
+  return process.env[`WHARF_PEER_${name.toUpperCase()}`] ?? testkitPeer(name);
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `wharf` in-process with captured output (non-TTY) and a private docker config. */
+export async function wharf(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; stdin?: string },
+): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  let stdin: PassThrough | undefined;
+  if (options.stdin !== undefined) {
+    stdin = new PassThrough();
+    stdin.end(options.stdin);
+  }
+  const code = await main(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    ...(stdin ? { stdin } : {}),
+    env: { HOME: options.cwd, DOCKER_CONFIG: join(options.cwd, '.docker'), ...options.env },
+    cwd: options.cwd,
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs a peer binary. */
+export function run(
+  bin: string,
+  args: readonly string[],
+  options: { cwd: string },
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      bin,
+      [...args],
+      {
+        cwd: options.cwd,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: options.cwd,
+          DOCKER_CONFIG: join(options.cwd, '.docker'),
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestRegistry {
+  /** `127.0.0.1:<port>` */
+  readonly host: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the CNCF distribution registry (no referrers API) with storage in a temp dir. */
+export async function startDistribution(binary: string): Promise<TestRegistry> {
+  const dir = tempDir('wharf-cli-dist-');
+  const port = await freePort();
+  writeFileSync(
+    join(dir.path, 'config.yml'),
+    `version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: ${join(dir.path, 'data')}
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:${port}
+  secret: wharf-test
+`,
+  );
+  const child: ChildProcess = spawn(binary, ['serve', join(dir.path, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const host = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://${host}/v2/`);
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`registry did not start: ${err.slice(0, 2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    host,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+      dir.remove();
+    },
+  };
+}
+
+/** Starts Wharf's own registry in-process on a free port. */
+export async function startWharfRegistry(auth?: { htpasswd: string }): Promise<TestRegistry> {
+  const dir = tempDir('wharf-cli-srv-');
+  const flags: Record<string, unknown> = {
+    'listen.host': '127.0.0.1',
+    'listen.port': 0,
+    dataDir: dir.path,
+    'log.level': 'error',
+    ...(auth ? { 'auth.type': 'basic', 'auth.htpasswd': auth.htpasswd } : {}),
+  };
+  const running = await startServer(loadConfig({ flags, env: {} }), { handleSignals: false });
+  return {
+    host: `127.0.0.1:${running.port}`,
+    async stop() {
+      await running.close();
+      dir.remove();
+    },
+  };
+}
