@@ -212,10 +212,10 @@ export class SqliteMetadataStore implements MetadataStore {
       ),
       uploadDelete: db.prepare<[string]>('DELETE FROM uploads WHERE id = ?'),
       uploadList: db.prepare<[], UploadRow>('SELECT * FROM uploads'),
-      liveManifests: db.prepare<[number], { repo_id: number; digest: string }>(`
+      liveManifests: db.prepare<[{ cutoff: number }], { repo_id: number; digest: string }>(`
         WITH RECURSIVE live(repo_id, digest) AS (
           SELECT repo_id, digest FROM tags
-          UNION SELECT repo_id, digest FROM manifests WHERE created_at >= ?1
+          UNION SELECT repo_id, digest FROM manifests WHERE created_at >= @cutoff
           UNION SELECT r.repo_id, r.child FROM manifest_refs r JOIN live l ON r.repo_id = l.repo_id AND r.parent = l.digest WHERE r.kind = 'm'
           UNION SELECT m.repo_id, m.digest FROM manifests m JOIN live l ON m.repo_id = l.repo_id AND m.subject = l.digest
         )
@@ -228,10 +228,10 @@ export class SqliteMetadataStore implements MetadataStore {
         SELECT b.digest FROM blobs b WHERE b.touched_at < ?
           AND NOT EXISTS (SELECT 1 FROM manifest_refs r WHERE r.child = b.digest AND r.kind = 'b')
           AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.digest)`),
-      blobStillUnreferenced: db.prepare<[string, number], { n: number }>(`
-        SELECT 1 AS n FROM blobs b WHERE b.digest = ?1 AND b.touched_at < ?2
-          AND NOT EXISTS (SELECT 1 FROM manifest_refs r WHERE r.child = ?1 AND r.kind = 'b')
-          AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = ?1)`),
+      blobStillUnreferenced: db.prepare<[{ digest: string; cutoff: number }], { n: number }>(`
+        SELECT 1 AS n FROM blobs b WHERE b.digest = @digest AND b.touched_at < @cutoff
+          AND NOT EXISTS (SELECT 1 FROM manifest_refs r WHERE r.child = @digest AND r.kind = 'b')
+          AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = @digest)`),
       blobDelete: db.prepare<[string]>('DELETE FROM blobs WHERE digest = ?'),
       blobLinksDelete: db.prepare<[string]>('DELETE FROM repo_blobs WHERE digest = ?'),
     };
@@ -519,7 +519,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const s = this.#s;
     const plan = this.#db
       .transaction((): GcPlan => {
-        const dead = s.liveManifests.all(cutoff);
+        const dead = s.liveManifests.all({ cutoff });
         const out: { repository: string; digest: string }[] = [];
         for (const m of dead) {
           s.manifestDelete.run(m.repo_id, m.digest);
@@ -546,7 +546,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const s = this.#s;
     const deleted = this.#db
       .transaction((): boolean => {
-        if (!s.blobStillUnreferenced.get(digest, cutoff)) return false;
+        if (!s.blobStillUnreferenced.get({ digest, cutoff })) return false;
         s.blobDelete.run(digest);
         s.blobLinksDelete.run(digest);
         return true;
