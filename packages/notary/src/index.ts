@@ -18,3 +18,4 @@ export * from './trust-policy.js';
 export * from './trust-store.js';
 export * from './revocation.js';
 export * from './verify.js';
+export * from './timestamp-http.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isWharfError } from '@wharf/core';
-import { createOpensslTsa, hasOpensslTs } from '../test/tsa.js';
+import { createOpensslTsa, hasOpensslTs, serveOpensslTsa } from '../test/tsa.js';
+import { createHttpTimestamper } from './timestamp-http.js';
 import { keyPem, mintChain, pem, SUBJECTS, type KeyKind } from '../test/pki.js';
 import { parseEnvelope } from './envelope/index.js';
 import { LocalKeySigner } from './signer.js';
@@ -174,6 +175,42 @@ describe.skipIf(!hasOpensslTs())('RFC 3161 timestamps from a real TSA (openssl t
       expect(Math.abs((r.timestamp?.genTime.getTime() ?? 0) - Date.now())).toBeLessThan(120_000);
     });
   }
+  it('over HTTP: createHttpTimestamper against openssl ts on 127.0.0.1', async () => {
+    const tsa = createOpensslTsa();
+    const server = await serveOpensslTsa(tsa);
+    try {
+      const pki = mintChain('rsa3072');
+      const signer = LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join(''));
+      const signed = await signEnvelope({
+        format: 'cose',
+        payload: target,
+        signer,
+        timestamper: createHttpTimestamper({ url: server.url }),
+        timestampRoots: [tsa.root],
+      });
+      const r = await verify({
+        envelope: signed.bytes,
+        envelopeMediaType: signed.mediaType,
+        policy: statement(['ca:wharf', 'tsa:wharf']),
+        trustStore: createMemoryTrustStore({
+          'ca:wharf': [pem(pki.root)],
+          'tsa:wharf': [pem(tsa.root)],
+        }),
+      });
+      expect(r.error?.message).toBeUndefined();
+      expect(r.timestamp?.hashAlgorithm).toBe('2.16.840.1.101.3.4.2.2');
+      await expect(
+        createHttpTimestamper({
+          url: 'http://127.0.0.1:1/tsa',
+        }).timestamp(Uint8Array.of(1), 'SHA-256'),
+      ).rejects.toThrow(/timestamp: request to/);
+      expect(() => createHttpTimestamper({ url: 'ftp://tsa.example' })).toThrow(
+        /must be http or https/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
   it('a signature whose leaf has since expired still verifies via the timestamp; without tsa it fails', async () => {
     const tsa = createOpensslTsa();
     const pki = mintChain('p256', {

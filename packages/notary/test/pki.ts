@@ -8,7 +8,9 @@ import {
 } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
+  AccessDescription,
   AlgorithmIdentifier,
+  AuthorityInfoAccessSyntax,
   AttributeTypeAndValue,
   AttributeValue,
   BasicConstraints,
@@ -88,6 +90,7 @@ export interface MintOptions {
   notBefore?: Date;
   notAfter?: Date;
   crl?: string;
+  ocsp?: string;
   basicConstraints?: boolean;
   sigAlg?: 'sha1' | 'sha256';
 }
@@ -169,6 +172,24 @@ export function mint(o: MintOptions): Uint8Array {
       }),
     );
   }
+  if (o.ocsp) {
+    exts.push(
+      new Extension({
+        extnID: '1.3.6.1.5.5.7.1.1',
+        critical: false,
+        extnValue: new OctetString(
+          AsnConvert.serialize(
+            new AuthorityInfoAccessSyntax([
+              new AccessDescription({
+                accessMethod: '1.3.6.1.5.5.7.48.1',
+                accessLocation: new GeneralName({ uniformResourceIdentifier: o.ocsp }),
+              }),
+            ]),
+          ),
+        ),
+      }),
+    );
+  }
   const serial = randomBytes(8);
   serial[0] = ((serial[0] as number) & 0x7f) | 0x01;
   const alg = sigAlgFor(issuer.key, o.sigAlg ?? 'sha256');
@@ -204,6 +225,7 @@ export const SUBJECTS = {
 
 export interface TestChain {
   leafKey: KeyObject;
+  interKey: KeyObject;
   chain: Uint8Array[]; // leaf, intermediate, root
   root: Uint8Array;
 }
@@ -227,7 +249,7 @@ export function mintChain(leafKind: KeyKind, leafOverrides: Partial<MintOptions>
     issuer: { subject: SUBJECTS.inter, key: interKey },
     ...leafOverrides,
   });
-  return { leafKey, chain: [leaf, inter, root], root };
+  return { leafKey, interKey, chain: [leaf, inter, root], root };
 }
 
 export function pem(der: Uint8Array): string {

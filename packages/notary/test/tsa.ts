@@ -75,3 +75,52 @@ export function createOpensslTsa(): TestTsa {
   };
   return { root, timestamper, dir };
 }
+
+/** Serves the openssl TSA over HTTP on 127.0.0.1 (RFC 3161 transport). */
+export async function serveOpensslTsa(
+  tsa: TestTsa,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  let n = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.headers['content-type'] !== 'application/timestamp-query') {
+        res.writeHead(400).end();
+        return;
+      }
+      const id = `http-${process.pid}-${n++}`;
+      const reqPath = join(tsa.dir, `${id}.tsq`);
+      const respPath = join(tsa.dir, `${id}.tsr`);
+      writeFileSync(reqPath, Buffer.concat(chunks));
+      try {
+        execFileSync(
+          'openssl',
+          [
+            'ts',
+            '-reply',
+            '-config',
+            join(tsa.dir, 'ts.cnf'),
+            '-queryfile',
+            reqPath,
+            '-out',
+            respPath,
+          ],
+          { stdio: 'ignore' },
+        );
+        res
+          .writeHead(200, { 'content-type': 'application/timestamp-reply' })
+          .end(readFileSync(respPath));
+      } catch {
+        res.writeHead(500).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/tsa`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
