@@ -174,14 +174,36 @@ function goPackage(path: string, version: string, extra: Record<string, string>)
   };
 }
 
+/** Syft's fallback for a `(devel)` main module: `-X …version=` ldflags, else a VCS pseudo-version. */
+function mainVersion(info: GoBuildInfo, version: string): string {
+  if (version !== '(devel)') return version;
+  const ld = /-X\s+\S*[Vv]ersion=['"]?([^\s'"]+)/.exec(info.settings['-ldflags'] ?? '')?.[1];
+  if (ld !== undefined && /^v?\d+\.\d+/.test(ld)) return ld.startsWith('v') ? ld : `v${ld}`;
+  const rev = info.settings['vcs.revision'];
+  const time = info.settings['vcs.time'];
+  if (rev !== undefined && time !== undefined) {
+    return `v0.0.0-${time.replace(/[-:TZ]/g, '').slice(0, 14)}-${rev.slice(0, 12)}`;
+  }
+  return '';
+}
+
 /** Packages from build info: main module, dependencies, and the `stdlib` of the Go version. */
 export function goPackages(info: GoBuildInfo): RawPackage[] {
   const base = { goCompiledVersion: info.goVersion };
   const out: RawPackage[] = [];
-  if (info.main !== undefined && info.main.path !== '') {
-    out.push(goPackage(info.main.path, info.main.version, { ...base, mainModule: 'true' }));
+  // Without a `mod` line (Debian's builds) Syft makes the main module from `path`.
+  const main =
+    info.main ??
+    (info.path !== undefined && info.path !== '' && info.path !== 'command-line-arguments'
+      ? { path: info.path, version: '(devel)' }
+      : undefined);
+  if (main !== undefined && main.path !== '') {
+    out.push(
+      goPackage(main.path, mainVersion(info, main.version), { ...base, mainModule: 'true' }),
+    );
   }
   for (const d of info.deps) {
+    if (main !== undefined && d.path === main.path && d.version === main.version) continue;
     out.push(
       goPackage(d.path, d.version, {
         ...base,
@@ -193,7 +215,9 @@ export function goPackages(info: GoBuildInfo): RawPackage[] {
   if (v !== undefined) {
     out.push({
       ...goPackage('stdlib', `go${v}`, base),
-      purl: { type: 'golang', name: 'stdlib', version: `go${v}` },
+      licenses: ['BSD-3-Clause'],
+      purl: { type: 'golang', name: 'stdlib', version: v },
+      cpe: { vendors: ['golang'], products: ['go'] },
     });
   }
   return out;

@@ -59,8 +59,9 @@ async function readCapped(
       declined = sniff?.(out.subarray(0, off)) === false;
     }
   }
+  if (off < size) throw new SbomError('LAYER_CORRUPT', `file ended after ${off} of ${size} bytes`);
   if (declined || (!sniffed && sniff?.(out.subarray(0, off)) === false)) return undefined;
-  return off === size ? out : out.subarray(0, off);
+  return out;
 }
 
 /**
