@@ -25,3 +25,14 @@ export {
   type PackageQuery,
   type MatchOptions,
 } from './osv/match.js';
+export {
+  scoreCvss,
+  tryScoreCvss,
+  scoreCvss3,
+  scoreCvss4,
+  severityOf,
+  type CvssScore,
+  type CvssSeverity,
+  type Cvss3Result,
+  type Cvss4Result,
+} from './cvss/index.js';
