@@ -74,22 +74,23 @@ export class BlobStore {
   }
 
   /** Opens a read stream; resolves undefined when the file is missing. `end` is inclusive. */
-  async openRead(
-    digest: string,
-    range?: { start: number; end: number },
-  ): Promise<ReadStream | undefined> {
-    const file = this.blobPath(digest);
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(file, 'r');
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw new StorageError('IO_ERROR', `cannot open blob ${digest}`, { cause: err });
-    }
-    return createReadStream('', {
-      fd: handle,
+  openRead(digest: string, range?: { start: number; end: number }): Promise<ReadStream | undefined> {
+    const stream = createReadStream(this.blobPath(digest), {
       highWaterMark: READ_BUFFER,
       ...(range ? { start: range.start, end: range.end } : {}),
+    });
+    return new Promise((resolve, reject) => {
+      const onReady = (): void => {
+        stream.off('error', onError);
+        resolve(stream);
+      };
+      const onError = (err: unknown): void => {
+        stream.off('ready', onReady);
+        if (isNotFound(err)) resolve(undefined);
+        else reject(new StorageError('IO_ERROR', `cannot open blob ${digest}`, { cause: err }));
+      };
+      stream.once('ready', onReady);
+      stream.once('error', onError);
     });
   }
 

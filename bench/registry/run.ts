@@ -1,0 +1,294 @@
+/**
+ * Registry benchmark: zot's `zb -c <C> -n <N>` against Wharf and against the CNCF distribution
+ * registry v3, side by side in one run, both on local filesystem storage in a temp dir on
+ * 127.0.0.1. Reports req/s, p50 and p99 per zb test, the ratio Wharf/distribution, and the
+ * peak RSS (VmHWM) of each server. Writes bench/registry/results/latest.{json,md}.
+ *
+ * Usage: npx tsx bench/registry/run.ts [-c 10] [-n 100] [--only wharf|distribution] [--keep]
+ * Env: ZB, REGISTRY (paths; default <repo>/.peers/bin/{zb,registry}), WHARF_BENCH_FSYNC=0|1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+function flag(name: string, def: string): string {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : def;
+}
+const C = Number(flag('-c', '10'));
+const N = Number(flag('-n', '100'));
+const ONLY = flag('--only', '');
+const KEEP = args.includes('--keep');
+const ZB = process.env.ZB ?? path.join(ROOT, '.peers/bin/zb');
+const REGISTRY = process.env.REGISTRY ?? path.join(ROOT, '.peers/bin/registry');
+const FSYNC = process.env.WHARF_BENCH_FSYNC ?? '1';
+
+interface TestResult {
+  name: string;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  failed: number;
+}
+
+interface ServerResult {
+  name: string;
+  tests: TestResult[];
+  peakRssMiB: number;
+  seconds: number;
+}
+
+function durationMs(s: string): number {
+  // Go durations: 1.5ms, 230.1µs, 2.3s, 1m2.5s
+  let total = 0;
+  for (const m of s.trim().matchAll(/([\d.]+)(h|m(?!s)|s|ms|µs|us|ns)/g)) {
+    const v = Number(m[1]);
+    const unit = m[2];
+    total +=
+      unit === 'h'
+        ? v * 3_600_000
+        : unit === 'm'
+          ? v * 60_000
+          : unit === 's'
+            ? v * 1000
+            : unit === 'ms'
+              ? v
+              : unit === 'ns'
+                ? v / 1e6
+                : v / 1000;
+  }
+  return Math.round(total * 100) / 100;
+}
+
+/** Parses zb's text report: blocks of "Test name:", "Requests per second:", "p50:", "p99:". */
+function parseZb(out: string): TestResult[] {
+  const tests: TestResult[] = [];
+  for (const block of out.split(/={6,}/).slice(1)) {
+    const name = /Test name:\s*(.+)/.exec(block)?.[1]?.trim();
+    const rps = /Requests per second:\s*([\d.]+)/.exec(block)?.[1];
+    if (!name || rps === undefined) continue;
+    tests.push({
+      name,
+      rps: Number(rps),
+      p50ms: durationMs(/p50:\s*(\S+)/.exec(block)?.[1] ?? '0'),
+      p99ms: durationMs(/p99:\s*(\S+)/.exec(block)?.[1] ?? '0'),
+      failed: Number(/Failed requests:\s*(\d+)/.exec(block)?.[1] ?? '0'),
+    });
+  }
+  return tests;
+}
+
+function vmHwmMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s*(\d+)\s*kB/.exec(status)?.[1] ?? '0');
+    return Math.round((kb / 1024) * 10) / 10;
+  } catch {
+    return 0;
+  }
+}
+
+function waitForUrl(proc: ChildProcess, pattern: RegExp, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${buf}`)), 30_000);
+    const onData = (d: Buffer): void => {
+      buf += d.toString();
+      const m = pattern.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`${what} exited ${code}:\n${buf}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function runZb(url: string, workdir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const zb = spawn(ZB, ['-c', String(C), '-n', String(N), '-o', 'stdout', '-d', workdir, url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    zb.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stderr.write(d);
+    });
+    zb.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stderr.write(d);
+    });
+    zb.on('error', reject);
+    zb.on('close', () => resolve(out));
+  });
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+    setTimeout(() => proc.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+async function benchWharf(work: string): Promise<ServerResult> {
+  const data = path.join(work, 'wharf-data');
+  const proc = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'packages/registry-server/dist/main.js'),
+      '--data-dir',
+      data,
+      '--listen',
+      '127.0.0.1:0',
+      '--set=log.accessLog=false',
+      `--set=storage.fsync=${FSYNC === '0' ? 'false' : 'true'}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const url = await waitForUrl(proc, /"url":"(http:\/\/[^"]+)"/, 'wharf');
+  const started = Date.now();
+  const out = await runZb(url, path.join(work, 'zb-wharf'));
+  const result = {
+    name: 'wharf',
+    tests: parseZb(out),
+    peakRssMiB: vmHwmMiB(proc.pid as number),
+    seconds: (Date.now() - started) / 1000,
+  };
+  await stop(proc);
+  return result;
+}
+
+async function benchDistribution(work: string): Promise<ServerResult> {
+  const port = await freePort();
+  const root = path.join(work, 'distribution-data');
+  mkdirSync(root, { recursive: true });
+  const config = path.join(work, 'distribution.yml');
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${root}`,
+      '  delete:',
+      '    enabled: true',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
+  const proc = spawn(REGISTRY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/v2/`)).ok) break;
+    } catch {
+      // not yet
+    }
+    if (i > 100) throw new Error('distribution did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const started = Date.now();
+  const out = await runZb(url, path.join(work, 'zb-distribution'));
+  const result = {
+    name: 'distribution',
+    tests: parseZb(out),
+    peakRssMiB: vmHwmMiB(proc.pid as number),
+    seconds: (Date.now() - started) / 1000,
+  };
+  await stop(proc);
+  return result;
+}
+
+function markdown(
+  wharf: ServerResult | undefined,
+  dist: ServerResult | undefined,
+  meta: Record<string, string>,
+): string {
+  const lines: string[] = [];
+  lines.push(`Machine: ${meta.machine}. Node ${meta.node}. ${meta.when}.`, '');
+  lines.push(`Command: \`${meta.command}\``, '');
+  lines.push(
+    '| zb test | Wharf req/s | distribution req/s | ratio | Wharf p50 / p99 (ms) | distribution p50 / p99 (ms) |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  const names = (wharf ?? dist)?.tests.map((t) => t.name) ?? [];
+  for (const name of names) {
+    const w = wharf?.tests.find((t) => t.name === name);
+    const d = dist?.tests.find((t) => t.name === name);
+    const ratio = w && d && d.rps > 0 ? (w.rps / d.rps).toFixed(2) : 'n/a';
+    const fmt = (t: TestResult | undefined): string =>
+      t ? `${t.p50ms} / ${t.p99ms}${t.failed ? ` (${t.failed} failed)` : ''}` : 'n/a';
+    lines.push(
+      `| ${name} | ${w?.rps.toFixed(2) ?? 'n/a'} | ${d?.rps.toFixed(2) ?? 'n/a'} | ${ratio} | ${fmt(w)} | ${fmt(d)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `Peak RSS (VmHWM): Wharf ${wharf?.peakRssMiB ?? 'n/a'} MiB, distribution ${dist?.peakRssMiB ?? 'n/a'} MiB.`,
+  );
+  lines.push(
+    `Wall time of the zb run: Wharf ${wharf?.seconds ?? 'n/a'} s, distribution ${dist?.seconds ?? 'n/a'} s.`,
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  for (const [what, p] of [
+    ['zb', ZB],
+    ['registry', REGISTRY],
+  ] as const) {
+    if (!existsSync(p) && !(ONLY === 'wharf' && what === 'registry')) {
+      throw new Error(
+        `${what} not found at ${p}; run \`npm run peers\` or set ${what === 'zb' ? 'ZB' : 'REGISTRY'}`,
+      );
+    }
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-'));
+  try {
+    const wharf = ONLY === 'distribution' ? undefined : await benchWharf(work);
+    const dist = ONLY === 'wharf' ? undefined : await benchDistribution(work);
+    const meta = {
+      machine: `${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`,
+      node: process.version,
+      when: new Date().toISOString(),
+      command: `npx tsx bench/registry/run.ts -c ${C} -n ${N}  (zb -c ${C} -n ${N} -o stdout <url>; Wharf storage.fsync=${FSYNC !== '0'})`,
+    };
+    const outDir = path.join(ROOT, 'bench/registry/results');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(
+      path.join(outDir, 'latest.json'),
+      JSON.stringify({ meta, wharf, distribution: dist }, null, 2) + '\n',
+    );
+    const md = markdown(wharf, dist, meta);
+    writeFileSync(path.join(outDir, 'latest.md'), md + '\n');
+    process.stdout.write(md + '\n');
+  } finally {
+    if (!KEEP) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
