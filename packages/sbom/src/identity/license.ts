@@ -28,7 +28,11 @@ export function toSpdx(raw: string): string | undefined {
   return result;
 }
 
-function toSpdxUncached(s: string): string | undefined {
+function toSpdxUncached(raw: string): string | undefined {
+  let s = raw;
+  // `(MIT OR Apache-2.0)`: drop redundant outer parentheses
+  while (s.startsWith('(') && s.endsWith(')') && validExpression(s.slice(1, -1)))
+    s = s.slice(1, -1).trim();
   if (s === '' || /^(UNKNOWN|NONE|NOASSERTION)$/i.test(s)) return undefined;
   if (validExpression(s)) return s;
   // Debian and others write `GPL-2+`, `BSD-3-clause`, `Apache 2.0`: try each operand.

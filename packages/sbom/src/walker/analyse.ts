@@ -49,7 +49,9 @@ async function readCapped(
   let off = 0;
   let declined = false;
   let sniffed = sniff === undefined;
+  let total = 0;
   for await (const chunk of body) {
+    total += chunk.byteLength;
     if (declined) continue;
     const n = Math.min(chunk.byteLength, size - off);
     out.set(chunk.subarray(0, n), off);
@@ -59,7 +61,8 @@ async function readCapped(
       declined = sniff?.(out.subarray(0, off)) === false;
     }
   }
-  if (off < size) throw new SbomError('LAYER_CORRUPT', `file ended after ${off} of ${size} bytes`);
+  if (total < size)
+    throw new SbomError('LAYER_CORRUPT', `file ended after ${total} of ${size} bytes`);
   if (declined || (!sniffed && sniff?.(out.subarray(0, off)) === false)) return undefined;
   return out;
 }
