@@ -15,6 +15,10 @@ import { registerDiscover } from './commands/discover.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerTag } from './commands/tag.js';
 import { registerManifest } from './commands/manifest.js';
+import { registerCopy } from './commands/copy.js';
+import { registerBlob } from './commands/blob.js';
+import { registerRepo } from './commands/repo.js';
+import { registerLogin } from './commands/login.js';
 
 const ROOT_EXAMPLES = `
 Examples:
@@ -65,6 +69,10 @@ export function createProgram(deps: CliDeps): Command {
   registerResolve(program, context);
   registerTag(program, context);
   registerManifest(program, context);
+  registerCopy(program, context);
+  registerBlob(program, context);
+  registerRepo(program, context);
+  registerLogin(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

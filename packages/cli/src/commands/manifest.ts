@@ -10,7 +10,7 @@ import { PUSH_VERBS } from '../oras/progress.js';
 import {
   fetchManifestOf,
   openTarget,
-  readStdin,
+  readStdinBytes,
   requireReference,
   requireWritable,
 } from '../oras/target.js';
@@ -131,9 +131,7 @@ export function registerManifest(program: Command, context: () => CommandContext
     .action(async (target: string, file: string, opts: FetchOptions & { tty?: boolean }) => {
       const ctx = context();
       const bytes =
-        file === '-'
-          ? Buffer.from(await readStdin(ctx))
-          : await readFile(resolve(ctx.deps.cwd, file));
+        file === '-' ? await readStdinBytes(ctx) : await readFile(resolve(ctx.deps.cwd, file));
       const mediaType = opts.mediaType ?? parseManifest(bytes, {}).mediaType;
       const desc: Descriptor = { mediaType, digest: digestBytes(bytes), size: bytes.byteLength };
       parseManifest(bytes, { mediaType });

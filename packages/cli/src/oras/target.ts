@@ -73,13 +73,18 @@ export function splitReference(raw: string): {
 
 /** Reads all of stdin as text (for `--password-stdin`). */
 export async function readStdin(ctx: CommandContext): Promise<string> {
+  return (await readStdinBytes(ctx)).toString('utf8');
+}
+
+/** Reads all of stdin as bytes (`blob push -`, `manifest push -`). */
+export async function readStdinBytes(ctx: CommandContext): Promise<Buffer> {
   const stdin = ctx.deps.stdin;
   if (!stdin) throw usageError('stdin is not available');
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The credential the flags give, if any (reads stdin for `--password-stdin`). */

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../deps.js';
+import { progressFor, say } from '../oras/command.js';
+import { copyArtifact } from '../oras/copy.js';
+import { addRemoteOptions, addTtyOption, parseConcurrency, remoteFlags } from '../oras/options.js';
+import { COPY_VERBS } from '../oras/progress.js';
+import { openTarget, requireWritable } from '../oras/target.js';
+
+interface CopyOptions {
+  readonly recursive?: boolean;
+  readonly concurrency?: string;
+  readonly tty?: boolean;
+}
+
+/** `wharf copy` (alias `cp`): oras cp, with `-r` for referrers. */
+export function registerCopy(program: Command, context: () => CommandContext): void {
+  const cmd = program
+    .command('copy')
+    .alias('cp')
+    .description('Copy an artifact between registries and OCI image layouts')
+    .argument('<from>', 'source name{:tag|@digest}')
+    .argument('<to>', 'destination name[:tag[,tag]...]')
+    .option('-r, --recursive', 'also copy the referrers (signatures, SBOMs, …), recursively')
+    .option('--concurrency <n>', 'concurrent blob copies', '3');
+  addRemoteOptions(cmd, 'from', { ociLayout: true, distributionSpec: true });
+  addRemoteOptions(cmd, 'to', { ociLayout: true, distributionSpec: true });
+  addTtyOption(cmd)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # Copy an artifact between registries
+  wharf copy localhost:5000/hello:v1 registry.example/hello:v1
+
+  # Copy an image with its signatures and SBOMs (and their signatures)
+  wharf copy -r localhost:5000/hello:v1 localhost:6000/hello:v1
+
+  # Copy from a registry into an OCI image layout, and back with another tag
+  wharf cp -r --to-oci-layout localhost:5000/hello:v1 ./layout:v1
+  wharf cp -r --from-oci-layout ./layout:v1 localhost:5000/hello:v2,latest`,
+    )
+    .action(async (from: string, to: string, opts: CopyOptions) => {
+      const ctx = context();
+      const concurrency = parseConcurrency(opts.concurrency, 3);
+      const src = await openTarget(ctx, from, remoteFlags(opts, 'from'));
+      try {
+        const dst = await openTarget(ctx, to, remoteFlags(opts, 'to'), {
+          create: true,
+          multipleTags: true,
+        });
+        try {
+          const progress = progressFor(ctx, COPY_VERBS, opts, false);
+          let root;
+          try {
+            root = await copyArtifact(
+              src,
+              dst,
+              { recursive: opts.recursive === true, concurrency, signal: ctx.deps.signal },
+              progress,
+            );
+          } finally {
+            progress.stop();
+          }
+          const store = requireWritable(dst);
+          for (const tag of dst.tags.slice(1)) {
+            await store.tag(root, tag, { signal: ctx.deps.signal });
+          }
+          say(ctx, `Copied ${src.display} => ${dst.display}`);
+          for (const tag of dst.tags.slice(1)) say(ctx, `Tagged ${tag}`);
+          say(ctx, `Digest: ${root.digest}`);
+        } finally {
+          await dst.close();
+        }
+      } finally {
+        await src.close();
+      }
+    });
+}

@@ -1,0 +1,91 @@
+import {
+  copy,
+  extendedCopy,
+  type CopyGraphOptions,
+  type CopyProgressEvent,
+  type PredecessorFinder,
+} from '@wharf/content';
+import { isDigest, type Descriptor } from '@wharf/core';
+import type { Progress } from './progress.js';
+import { requireReference, requireWritable, type OpenedTarget } from './target.js';
+
+export interface CopyRequest {
+  /** Also copy referrers, recursively (`-r`). */
+  readonly recursive: boolean;
+  readonly concurrency: number;
+  readonly signal: AbortSignal;
+}
+
+/** Maps the copy engine's progress events onto oras's status lines / bars. */
+export function progressHandler(progress: Progress): (e: CopyProgressEvent) => void {
+  return (e) => {
+    switch (e.kind) {
+      case 'start':
+        progress.start(e.descriptor);
+        break;
+      case 'bytes':
+        progress.bytes(e.descriptor, e.bytes ?? 0);
+        break;
+      case 'done':
+        progress.done(e.descriptor);
+        break;
+      case 'exists':
+        progress.done(e.descriptor, 'exists');
+        break;
+      case 'skipped':
+        progress.done(e.descriptor, 'skipped');
+        break;
+      case 'mounted':
+        progress.done(e.descriptor, 'mounted');
+        break;
+    }
+  };
+}
+
+/** The destination reference: its own tag/digest, else the source's tag, else the digest. */
+export function destinationReference(src: OpenedTarget, dst: OpenedTarget): string | undefined {
+  if (dst.reference !== undefined) return dst.reference;
+  const s = src.reference;
+  return s !== undefined && !isDigest(s) ? s : undefined;
+}
+
+/**
+ * Copies the artifact `src` names to `dst` (oras cp): its graph, and with `recursive` every
+ * referrer of it, referrers of referrers included (found through the source's referrers list,
+ * i.e. the referrers API or the tag schema for registries, the layout's graph for layouts).
+ * Blobs already in the destination are skipped; on one registry blobs are mounted.
+ */
+export async function copyArtifact(
+  src: OpenedTarget,
+  dst: OpenedTarget,
+  request: CopyRequest,
+  progress: Progress,
+): Promise<Descriptor> {
+  const srcRef = requireReference(src);
+  const store = requireWritable(dst);
+  const dstRef = destinationReference(src, dst) ?? '';
+  const sameRegistry =
+    src.repository !== undefined &&
+    dst.repository !== undefined &&
+    src.repository.registry.name === dst.repository.registry.name &&
+    src.repository.name !== dst.repository.name;
+  const srcRepo = src.repository?.name;
+  const options: CopyGraphOptions = {
+    concurrency: request.concurrency,
+    signal: request.signal,
+    onProgress: progressHandler(progress),
+    ...(sameRegistry && srcRepo !== undefined ? { mountFrom: () => [srcRepo] } : {}),
+  };
+  if (!request.recursive) {
+    if (dstRef === '') {
+      const root = await src.store.resolve(srcRef, { signal: request.signal });
+      return copy(src.store, root.digest, store, root.digest, options);
+    }
+    return copy(src.store, srcRef, store, dstRef, options);
+  }
+  const findPredecessors = (_s: PredecessorFinder, d: Descriptor): Promise<Descriptor[]> =>
+    src.store.referrers(d, { signal: request.signal });
+  const reference =
+    dstRef !== '' ? dstRef : (await src.store.resolve(srcRef, { signal: request.signal })).digest;
+  return extendedCopy(src.store, srcRef, store, reference, { ...options, findPredecessors });
+}

@@ -1,0 +1,139 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  peer,
+  run,
+  startDistribution,
+  startWharfRegistry,
+  tempDir,
+  wharf,
+  type TestRegistry,
+} from './helpers.js';
+
+const oras = peer('oras');
+const registryBin = peer('registry');
+const SIG = 'application/vnd.cncf.notary.signature';
+
+interface Doc {
+  digest: string;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  referrers: Doc[];
+}
+
+/**
+ * The tree without `reference` fields (they name the registry), referrers in a stable order. The
+ * root's annotations are left out: for a layout oras reports the index.json entry's `ref.name`.
+ */
+function shape(doc: Doc, root = true): unknown {
+  return {
+    digest: doc.digest,
+    artifactType: doc.artifactType,
+    annotations: root ? undefined : doc.annotations,
+    referrers: doc.referrers
+      .map((r) => shape(r, false))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
+}
+
+describe.skipIf(!oras || !registryBin)(
+  'copy -r: image → signature, image → SBOM → signature',
+  () => {
+    let src: TestRegistry;
+    let dst: TestRegistry;
+    let dir: ReturnType<typeof tempDir>;
+    let expected: unknown;
+    let digest: string;
+    const o = (args: string[]) => run(oras ?? '', args, { cwd: dir.path });
+    const w = (args: string[]) => wharf(args, { cwd: dir.path });
+    const discover = async (args: string[]): Promise<unknown> => {
+      const r = await o(['discover', '--format', 'json', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return shape(JSON.parse(r.stdout) as Doc);
+    };
+
+    beforeAll(async () => {
+      src = await startDistribution(registryBin ?? '');
+      dst = await startWharfRegistry();
+      dir = tempDir('wharf-cli-copy-');
+      writeFileSync(join(dir.path, 'layer.bin'), 'layer\n');
+      writeFileSync(join(dir.path, 'sig.jws'), '{"payload":"x"}');
+      writeFileSync(join(dir.path, 'sbom.json'), '{"spdxVersion":"SPDX-2.3"}');
+      const img = `${src.host}/app:v1`;
+      const pushed = await o(['push', '--plain-http', '--format', 'json', img, 'layer.bin']);
+      digest = (JSON.parse(pushed.stdout) as { digest: string }).digest;
+      await o(['attach', '--plain-http', '--artifact-type', SIG, img, 'sig.jws']);
+      const sbom = await o([
+        'attach',
+        '--plain-http',
+        '--format',
+        'json',
+        '--artifact-type',
+        'application/spdx+json',
+        img,
+        'sbom.json',
+      ]);
+      const sbomDigest = (JSON.parse(sbom.stdout) as { digest: string }).digest;
+      await o([
+        'attach',
+        '--plain-http',
+        '--artifact-type',
+        SIG,
+        `${src.host}/app@${sbomDigest}`,
+        'sig.jws',
+      ]);
+      expected = await discover(['--plain-http', img]);
+    });
+    afterAll(async () => {
+      await src?.stop();
+      await dst?.stop();
+      dir?.remove();
+    });
+
+    it('the source chain has two levels', () => {
+      expect(expected).toMatchObject({ digest, referrers: [{}, {}] });
+    });
+
+    it('registry → registry: oras discover shows the identical tree', async () => {
+      const r = await w(['copy', '-r', `${src.host}/app:v1`, `${dst.host}/app:v1`]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(
+        `Copied [registry] ${src.host}/app:v1 => [registry] ${dst.host}/app:v1\nDigest: ${digest}\n`,
+      );
+      expect(await discover(['--plain-http', `${dst.host}/app:v1`])).toEqual(expected);
+      // Again: everything exists now.
+      const again = await w(['cp', '-r', `${src.host}/app:v1`, `${dst.host}/app:v1`]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).not.toMatch(/^Copying /m);
+    });
+
+    it('registry → OCI layout → registry', async () => {
+      const toLayout = await w(['cp', '-r', '--to-oci-layout', `${src.host}/app:v1`, 'layout:v1']);
+      expect(toLayout.code, toLayout.stderr).toBe(0);
+      expect(toLayout.stdout).toContain(`=> [oci-layout] layout:v1`);
+      expect(await discover(['--oci-layout', 'layout:v1'])).toEqual(expected);
+      const fromLayout = await w([
+        'cp',
+        '-r',
+        '--from-oci-layout',
+        'layout:v1',
+        `${src.host}/again:v2`,
+      ]);
+      expect(fromLayout.code, fromLayout.stderr).toBe(0);
+      expect(await discover(['--plain-http', `${src.host}/again:v2`])).toEqual(expected);
+      expect((await w(['discover', `${src.host}/again:v2`])).stdout).toBe(
+        (await o(['discover', '--plain-http', `${src.host}/again:v2`])).stdout,
+      );
+    });
+
+    it('without -r only the image is copied', async () => {
+      const r = await w(['cp', `${src.host}/app:v1`, `${dst.host}/plain:v1`]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await discover(['--plain-http', `${dst.host}/plain:v1`])).toEqual({
+        digest,
+        referrers: [],
+      });
+    });
+  },
+);
