@@ -26,6 +26,7 @@ import { createDirectoryTrustStore } from './trust-store.js';
 import { verify } from './verify.js';
 
 const notation2 = requirePeer('notation');
+const EMPTY = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 const notation1 = requirePeer('notation1');
 
 interface Env {
@@ -263,7 +264,12 @@ describe.skipIf(notation2 === undefined)('notation v2 blob: Wharf verifies notat
 function writeLayout(
   dir: string,
   manifest: Uint8Array,
-  signature?: { envelope: Uint8Array; mediaType: string; chain: readonly Uint8Array[] },
+  signature?: {
+    envelope: Uint8Array;
+    mediaType: string;
+    chain: readonly Uint8Array[];
+    legacy: boolean;
+  },
 ): string {
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
@@ -289,13 +295,19 @@ function writeLayout(
       JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        artifactType: ARTIFACT_TYPE_NOTARY_SIGNATURE,
-        config: {
-          mediaType: 'application/vnd.oci.empty.v1+json',
-          digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
-          size: 2,
-          data: 'e30=',
-        },
+        // notation v1.3.x only finds the legacy form in OCI layouts (config media type = the
+        // signature artifact type, no artifactType); v2 reads the OCI 1.1 form.
+        ...(signature.legacy
+          ? { config: { mediaType: ARTIFACT_TYPE_NOTARY_SIGNATURE, digest: EMPTY, size: 2 } }
+          : {
+              artifactType: ARTIFACT_TYPE_NOTARY_SIGNATURE,
+              config: {
+                mediaType: 'application/vnd.oci.empty.v1+json',
+                digest: EMPTY,
+                size: 2,
+                data: 'e30=',
+              },
+            }),
         layers: [
           { mediaType: signature.mediaType, digest: envDigest, size: signature.envelope.length },
         ],
@@ -317,7 +329,6 @@ function writeLayout(
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       digest: sigDigest,
       size: sigManifest.length,
-      artifactType: ARTIFACT_TYPE_NOTARY_SIGNATURE,
     });
   }
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: entries }));
@@ -385,6 +396,7 @@ for (const [label, bin] of [
           envelope: signed.bytes,
           mediaType: signed.mediaType,
           chain: signed.certificateChain,
+          legacy: label === 'v1.3.2',
         });
         addStore(e, 'ca', 'wharf', [pki.root]);
         ociPolicy(e, ['ca:wharf']);
