@@ -13,7 +13,8 @@ import {
 } from '@wharf/core';
 import { copy, extendedCopyGraph } from './copy/copy.js';
 import { copyGraph } from './copy/engine.js';
-import { fetchAll } from './fetch.js';
+import { fetchAll, pushBytes } from './fetch.js';
+import { packManifest } from './pack.js';
 import { MemoryStore } from './memory-store.js';
 import { OciLayoutStore } from './oci-layout/store.js';
 import { writeLayoutTar } from './oci-layout/tar-writer.js';
@@ -250,6 +251,61 @@ describePeers(['oras'], 'oras interop', () => {
     expect(
       sameBytes(new TextEncoder().encode(fetched.stdout.trim()), await fetchAll(store, root)),
     ).toBe(true);
+  });
+
+  it('oras discovers referrers in a Wharf layout, pulls from a Wharf tar, and attaches into it', async () => {
+    const layout = join(dir.path, 'L');
+    const store = await OciLayoutStore.open(layout);
+    const file = await pushBytes(store, 'text/plain', new TextEncoder().encode('hi from wharf\n'), {
+      annotations: { [ANNOTATION_TITLE]: 'a.txt' },
+    });
+    const art = packManifest('application/vnd.wharf.test', { layers: [file], created: false });
+    for (const b of art.blobs) await pushBytes(store, b.descriptor.mediaType, b.bytes);
+    await store.pushReference(art.descriptor, art.bytes, 'v1');
+    const sig = packManifest('application/vnd.wharf.sig', {
+      subject: art.descriptor,
+      created: false,
+    });
+    await store.push(sig.descriptor, sig.bytes);
+
+    const discovered = JSON.parse(
+      await run(oras as string, ['discover', '--oci-layout', `${layout}:v1`, '--format', 'json']),
+    ) as { digest: string; referrers: Descriptor[] };
+    expect(discovered.digest).toBe(art.descriptor.digest);
+    expect(discovered.referrers.map((r) => [r.digest, r.artifactType])).toEqual([
+      [sig.descriptor.digest, 'application/vnd.wharf.sig'],
+    ]);
+
+    const tarPath = join(dir.path, 'L.tar');
+    await writeLayoutTar(store, tarPath);
+    await execFileAsync(oras as string, [
+      'pull',
+      '--oci-layout',
+      `${tarPath}:v1`,
+      '-o',
+      join(dir.path, 'out'),
+    ]);
+    expect(await readFile(join(dir.path, 'out', 'a.txt'), 'utf8')).toBe('hi from wharf\n');
+
+    await writeFile(join(dir.path, 'sbom.json'), '{}');
+    await execFileAsync(
+      oras as string,
+      [
+        'attach',
+        '--oci-layout',
+        `${layout}:v1`,
+        '--artifact-type',
+        'application/spdx+json',
+        'sbom.json',
+      ],
+      { cwd: dir.path },
+    );
+    const refs = await store.referrers(art.descriptor);
+    expect(refs.map((r) => r.artifactType).sort()).toEqual([
+      'application/spdx+json',
+      'application/vnd.wharf.sig',
+    ]);
+    expect(await store.tags()).toEqual(['v1']);
   });
 });
 
