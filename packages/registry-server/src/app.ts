@@ -27,7 +27,7 @@ import {
   type Principal,
   type Scope,
 } from './auth.js';
-import type { RegistryConfig } from './config.js';
+import { parseDuration, type RegistryConfig } from './config.js';
 import { RegistryError } from './errors.js';
 import { runGc as runGcImpl, type GcOptions, type GcResult } from './gc.js';
 import { parseContentRange, parseRangeHeader } from './http/range.js';
@@ -908,9 +908,38 @@ export async function createRegistryApp(
   app.all('/v2', dispatch);
   app.all('/v2/*', dispatch);
 
+  // Maintenance: `POST /_wharf/gc[?gracePeriod=1h]` runs GC now (what `wharf gc` calls when a
+  // server is running). Needs the registry:admin scope (any authenticated user with basic auth;
+  // anyone in anonymous mode, which binds 127.0.0.1 by default).
+  app.post('/_wharf/gc', async (c) => {
+    const result = await authenticator.authenticate({
+      authorization: c.req.header('authorization'),
+    });
+    const scope: Scope = { type: 'registry', name: 'admin' };
+    const principal = result.kind === 'authenticated' ? result.principal : undefined;
+    if (result.kind === 'invalid' || !(await authorizer.authorize(principal, scope))) {
+      if (principal)
+        throw new RegistryError('DENIED', 'requested access to the resource is denied');
+      throw new RegistryError('UNAUTHORIZED', 'authentication required', {
+        headers: { 'WWW-Authenticate': authenticator.challenge([scope]) },
+      });
+    }
+    const grace = c.req.query('gracePeriod');
+    let gracePeriodMs: number | undefined;
+    try {
+      gracePeriodMs = grace === undefined ? undefined : parseDuration(grace);
+    } catch {
+      throw new RegistryError('UNSUPPORTED', 'invalid gracePeriod', { status: 400 });
+    }
+    const gc = await registry.runGc(gracePeriodMs === undefined ? {} : { gracePeriodMs });
+    return jsonResponse(200, gc);
+  });
+
   const gcLogger: Logger = logger;
+  // eslint-disable-next-line prefer-const -- assigned once below, read by the /_wharf/gc handler
+  let registry: Registry;
   let gcRunning: Promise<GcResult> | undefined;
-  const registry: Registry = {
+  registry = {
     app,
     fetch: (request, env) => app.fetch(request, env),
     config,
@@ -937,4 +966,24 @@ export async function createRegistryApp(
     close: () => meta.close(),
   };
   return registry;
+}
+
+/**
+ * Runs garbage collection once on a data directory and closes it: `wharf gc` for a stopped
+ * server. For a running server use `POST /_wharf/gc` instead (the server's in-process locks
+ * are what make GC safe against concurrent pushes).
+ */
+export async function collectGarbage(
+  config: Readonly<RegistryConfig>,
+  options: GcOptions & { readonly logger?: pino.Logger } = {},
+): Promise<GcResult> {
+  const registry = await createRegistryApp(
+    config,
+    options.logger ? { logger: options.logger } : {},
+  );
+  try {
+    return await registry.runGc(options);
+  } finally {
+    await registry.close();
+  }
 }

@@ -19,7 +19,9 @@ export type Scope =
       readonly actions: readonly RepositoryAction[];
     }
   | { readonly type: 'registry'; readonly name: 'catalog' }
-  | { readonly type: 'registry'; readonly name: 'base' };
+  | { readonly type: 'registry'; readonly name: 'base' }
+  /** Maintenance (garbage collection trigger). */
+  | { readonly type: 'registry'; readonly name: 'admin' };
 
 export type AuthResult =
   | { readonly kind: 'anonymous' }

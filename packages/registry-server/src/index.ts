@@ -7,7 +7,7 @@
  * const server = await startServer(config); // http://127.0.0.1:5000
  * @module
  */
-export { createRegistryApp, type Registry, type RegistryDeps } from './app.js';
+export { createRegistryApp, collectGarbage, type Registry, type RegistryDeps } from './app.js';
 export { startServer, type RunningServer, type StartServerOptions } from './server.js';
 export {
   loadConfig,

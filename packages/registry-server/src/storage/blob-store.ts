@@ -74,7 +74,10 @@ export class BlobStore {
   }
 
   /** Opens a read stream; resolves undefined when the file is missing. `end` is inclusive. */
-  openRead(digest: string, range?: { start: number; end: number }): Promise<ReadStream | undefined> {
+  openRead(
+    digest: string,
+    range?: { start: number; end: number },
+  ): Promise<ReadStream | undefined> {
     const stream = createReadStream(this.blobPath(digest), {
       highWaterMark: READ_BUFFER,
       ...(range ? { start: range.start, end: range.end } : {}),
