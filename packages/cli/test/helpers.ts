@@ -164,3 +164,25 @@ export async function startWharfRegistry(auth?: { htpasswd: string }): Promise<T
     },
   };
 }
+
+/**
+ * A discover tree with each `[annotations]` block sorted: oras prints annotations in Go map
+ * order (random), Wharf sorts them by key.
+ */
+export function normaliseTree(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    out.push(line);
+    if (!line.endsWith('[annotations]')) continue;
+    const depth = line.indexOf('[annotations]');
+    const group: string[] = [];
+    while (i + 1 < lines.length && (lines[i + 1] ?? '').search(/[├└]── /) === depth) {
+      const l = lines[++i] ?? '';
+      group.push(`${l.slice(0, depth)}*── ${l.slice(depth + 4)}`);
+    }
+    out.push(...group.sort());
+  }
+  return out.join('\n');
+}

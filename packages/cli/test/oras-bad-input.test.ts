@@ -152,6 +152,14 @@ describe('bad input', () => {
     expect(existsSync(join(dir.path, 'other.json'))).toBe(false);
     const push = await w(['repo', 'tags', '-u', 'alice', '-p', 'wrong', `${reg.host}/plain`]);
     expect(push.code).toBe(1);
+    // With --debug every HTTP exchange is logged: a challenge and one refused attempt, no more.
+    const debug = await w(['-d', 'resolve', '-u', 'alice', '-p', 'wrong', `${reg.host}/plain:v1`]);
+    expect(debug.code).toBe(1);
+    const exchanges = debug.stderr.split('\n').filter((l) => l.startsWith('debug: http '));
+    expect(exchanges.length).toBeGreaterThan(0);
+    expect(exchanges.length).toBeLessThanOrEqual(3);
+    expect(debug.stderr).not.toContain('wrong');
+    expect(debug.stderr).not.toContain(Buffer.from('alice:wrong').toString('base64'));
   });
 
   it('logs in to the docker config.json and out again', async () => {

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  normaliseTree,
   peer,
   run,
   startDistribution,
@@ -73,8 +74,34 @@ describe.skipIf(!oras || !registryBin)(
       expect(JSON.parse(byWharf.stdout)).toEqual(JSON.parse(byOras.stdout));
       const oTree = await o(['discover', ref]);
       const wTree = await w(['discover', ref]);
-      expect(wTree.stdout).toBe(oTree.stdout);
+      expect(normaliseTree(wTree.stdout)).toBe(normaliseTree(oTree.stdout));
       expect((JSON.parse(byWharf.stdout) as DiscoverDoc).referrers[0]?.referrers).toHaveLength(1);
+    });
+
+    it('--distribution-spec v1.1-referrers-tag: the tag schema, read by oras', async () => {
+      const ref = `${reg.host}/tagmode:v1`;
+      const pushed = await w(['push', '--format', 'json', ref, 'hi.txt']);
+      const digest = (JSON.parse(pushed.stdout) as { digest: string }).digest;
+      const att = await w([
+        'attach',
+        '--distribution-spec',
+        'v1.1-referrers-tag',
+        '--artifact-type',
+        SIG,
+        ref,
+        'sig.json',
+      ]);
+      expect(att.code, att.stderr).toBe(0);
+      const tags = await w(['repo', 'tags', `${reg.host}/tagmode`]);
+      expect(tags.stdout.split('\n')).toContain(digest.replace(':', '-'));
+      const excluded = await w(['repo', 'tags', '--exclude-digest-tags', `${reg.host}/tagmode`]);
+      expect(excluded.stdout).toBe('v1\n');
+      const spec = ['--distribution-spec', 'v1.1-referrers-tag', '--format', 'json', ref];
+      const byOras = await o(['discover', ...spec]);
+      expect(byOras.code, byOras.stderr).toBe(0);
+      const byWharf = await w(['discover', ...spec]);
+      expect(JSON.parse(byWharf.stdout)).toEqual(JSON.parse(byOras.stdout));
+      expect((JSON.parse(byWharf.stdout) as DiscoverDoc).referrers).toHaveLength(1);
     });
 
     it('oras attach → wharf discover shows the same tree', async () => {
@@ -104,7 +131,9 @@ describe.skipIf(!oras || !registryBin)(
       expect(shape(byOras)).toMatchObject({
         referrers: [{ artifactType: SIG, referrers: [{ artifactType: 'sbom/x' }] }],
       });
-      expect((await w(['discover', ref])).stdout).toBe((await o(['discover', ref])).stdout);
+      expect(normaliseTree((await w(['discover', ref])).stdout)).toBe(
+        normaliseTree((await o(['discover', ref])).stdout),
+      );
     });
   },
 );
@@ -189,6 +218,8 @@ describe.skipIf(!oras)("Wharf's registry: push, pull, attach, discover both ways
     const ww = await w(['discover', '--format', 'json', ref]);
     expect(JSON.parse(ww.stdout)).toEqual(JSON.parse(ow.stdout));
     expect((JSON.parse(ww.stdout) as DiscoverDoc).referrers).toHaveLength(2);
-    expect((await w(['discover', ref])).stdout).toBe((await o(['discover', ref])).stdout);
+    expect(normaliseTree((await w(['discover', ref])).stdout)).toBe(
+      normaliseTree((await o(['discover', ref])).stdout),
+    );
   });
 });
