@@ -47,12 +47,15 @@ function isNull(item: Item): boolean {
   return item.items.length === 0;
 }
 
-function normalize(list: Item[]): void {
+function normalize(list: Item[], root: boolean): void {
   for (let i = list.length - 1; i >= 0; i--) {
     const last = list[i] as Item;
     if (isNull(last)) list.splice(i, 1);
     else if (last.kind !== 'list') break;
   }
+  // A sub-list left holding only a sub-list is that sub-list (`1-ga-1` = `1-1`, as osv-scanner).
+  const only = list[0];
+  if (!root && list.length === 1 && only?.kind === 'list') list.splice(0, 1, ...only.items);
 }
 
 function qualifierKey(value: string): string {
@@ -143,7 +146,10 @@ export function parse(version: string): MavenVersion {
     }
   }
   if (v.length > start) list.push(parseItem(v.slice(start)));
-  while (stack.length > 0) normalize(stack.pop() as Item[]);
+  while (stack.length > 0) {
+    const list = stack.pop() as Item[];
+    normalize(list, list === root);
+  }
   return { raw: version, items: { kind: 'list', items: root }, canonical: canonical(root) };
 }
 

@@ -4,8 +4,8 @@
  * `rpmvercmp` splits strings into runs of ASCII digits or letters, skipping every other
  * character as a separator. Digit runs compare numerically and beat letter runs; letter runs
  * compare bytewise. `~` sorts before anything (even the end), `^` after the end but before any
- * other content. When one side has a release and the other does not, releases are not compared
- * (rpm's `rpmverCmp`).
+ * other content. When only one side has a release, that side is greater (osv-scanner's rule;
+ * rpm's own `rpmverCmp` would skip the release comparison).
  *
  * @module
  */
@@ -77,7 +77,6 @@ export function parse(evr: string): RpmVersion {
   const version = hyphen >= 0 ? rest.slice(0, hyphen) : rest;
   const release = hyphen >= 0 ? rest.slice(hyphen + 1) : undefined;
   if (version === '') throw bad('version part is empty');
-  if (release === '') throw bad('release after "-" is empty');
   return { epoch, version, release };
 }
 
@@ -85,7 +84,12 @@ export function compareParsed(a: RpmVersion, b: RpmVersion): Ordering {
   const e = compareDigits(a.epoch, b.epoch);
   if (e !== 0) return e;
   const v = rpmvercmp(a.version, b.version);
-  if (v !== 0 || a.release === undefined || b.release === undefined) return v;
+  if (v !== 0) return v;
+  // As osv-scanner orders them: a version with a release (even an empty one) is above the same
+  // version without one; two releases compare with rpmvercmp.
+  if (a.release === undefined || b.release === undefined) {
+    return a.release === b.release ? 0 : a.release === undefined ? -1 : 1;
+  }
   return rpmvercmp(a.release, b.release);
 }
 

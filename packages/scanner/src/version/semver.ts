@@ -22,9 +22,10 @@ const SEMVER_RE = new RegExp(
   `^(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$`,
 );
 
-/** Parses a strict SemVer 2.0.0 string (no leading `v`, no leading zeros). */
+/** Parses a SemVer 2.0.0 string (no leading zeros; an optional leading `v` is ignored). */
 export function parse(version: string, ordering = 'semver'): SemVer {
-  const m = SEMVER_RE.exec(version);
+  // A leading "v" is tolerated, as osv-scanner does for SEMVER ranges.
+  const m = SEMVER_RE.exec(version.startsWith('v') ? version.slice(1) : version);
   if (!m) {
     throw invalidVersion(
       ordering,
