@@ -7,6 +7,7 @@ import {
   type Descriptor,
 } from '@wharf/core';
 import { throwIfAborted } from './internal/abort.js';
+import { isVerifiedFor } from './internal/verified.js';
 import type { Fetcher, Pusher, SignalOptions } from './types.js';
 
 /** Default cap for manifests and other metadata read into memory (4 MiB, as oras-go). */
@@ -48,7 +49,8 @@ export async function fetchAll(
   let out: Uint8Array | undefined;
   let single: Uint8Array | undefined;
   let offset = 0;
-  for await (const chunk of verifyContent(stream, desc, signal)) {
+  const verified = isVerifiedFor(stream, desc) ? stream : verifyContent(stream, desc, signal);
+  for await (const chunk of verified) {
     if (offset === 0 && chunk.byteLength === desc.size) {
       single = chunk;
     } else {

@@ -3,6 +3,7 @@ import { verifyBytes, verifyContent } from '@wharf/core';
 import { throwIfAborted } from './internal/abort.js';
 import { concatChunks, iterateBytes } from './internal/bytes.js';
 import { GraphIndex } from './internal/graph.js';
+import { brand, isVerifiedFor } from './internal/verified.js';
 import { validateTag } from './internal/reference.js';
 import { validateDescriptor } from './fetch.js';
 import type {
@@ -49,7 +50,8 @@ export class MemoryStore implements GraphTarget, Deleter, TagLister, Untagger, R
         detail: { digest: desc.digest },
       });
     }
-    return Promise.resolve(iterateBytes(entry.bytes));
+    // Verified at push time: branded so stores receiving it do not hash it again.
+    return Promise.resolve(brand(iterateBytes(entry.bytes), entry.desc));
   }
 
   async push(desc: Descriptor, content: PushContent, options: SignalOptions = {}): Promise<void> {
@@ -66,7 +68,10 @@ export class MemoryStore implements GraphTarget, Deleter, TagLister, Untagger, R
       bytes = content;
     } else {
       const chunks: Uint8Array[] = [];
-      for await (const chunk of verifyContent(content, desc, options.signal)) chunks.push(chunk);
+      const source = isVerifiedFor(content, desc)
+        ? content
+        : verifyContent(content, desc, options.signal);
+      for await (const chunk of source) chunks.push(chunk);
       bytes = concatChunks(chunks, desc.size);
     }
     throwIfAborted(options.signal);

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   MEDIA_TYPE_OCI_INDEX,
@@ -227,6 +229,28 @@ describe('copyGraph / copy', () => {
       expect(await dst.entries()).toEqual([]);
       await assertLayoutClean(dst);
       await retry(src, dst, img);
+    });
+
+    it('a corrupt blob in a source layout is caught although the destination skips re-hashing', async () => {
+      const { src, img } = await setup();
+      const srcLayout = await OciLayoutStore.open(join(dir.path, 'src'));
+      await copy(src, 'v1', srcLayout);
+      const layer = img.layers[0]!.desc;
+      const path = join(dir.path, 'src', 'blobs', 'sha256', layer.digest.slice(7));
+      const bytes = await readFile(path);
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1]! + 1) & 0xff;
+      await writeFile(path, bytes);
+      const dst = await OciLayoutStore.open(join(dir.path, 'dst'));
+      const err = await copy(srcLayout, 'v1', dst).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'DIGEST_MISMATCH', origin: 'source' });
+      expect(await dst.exists(layer)).toBe(false);
+      expect(await dst.entries()).toEqual([]);
+      await assertLayoutClean(dst);
+      const mem = new MemoryStore();
+      await expect(copyGraph(srcLayout, mem, img.manifest.desc)).rejects.toMatchObject({
+        code: 'DIGEST_MISMATCH',
+      });
+      expect(await mem.exists(layer)).toBe(false);
     });
 
     it('a missing source blob reports NOT_FOUND from the source', async () => {

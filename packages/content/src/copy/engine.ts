@@ -8,6 +8,7 @@ import {
 import { throwIfAborted } from '../internal/abort.js';
 import { isGraphNode, parseNode } from '../internal/manifest.js';
 import { Semaphore } from '../internal/semaphore.js';
+import { preserveBrand } from '../internal/verified.js';
 import { DEFAULT_MAX_METADATA_BYTES, fetchAll } from '../fetch.js';
 import type { Fetcher, Mounter, ReadOnlyStorage, ReferencePusher, Storage } from '../types.js';
 import type { CopyError } from './errors.js';
@@ -331,7 +332,7 @@ export class GraphCopier {
       }
     }
     try {
-      await this.#push(desc, counted());
+      await this.#push(desc, preserveBrand(stream, counted(), desc));
     } catch (err) {
       if (sourceError !== undefined) throw toCopyError(sourceError, 'source', 'fetch', desc);
       throw toCopyError(err, pushFailureOrigin(err), 'push', desc);

@@ -4,11 +4,11 @@ import {
   isManifestMediaType,
   parseManifest,
   parseSupportedDigest,
-  verifyContent,
   type Descriptor,
 } from '@wharf/core';
 import { throwIfAborted } from '../internal/abort.js';
 import { GraphIndex } from '../internal/graph.js';
+import { verifiedStream } from '../internal/verified.js';
 
 import { DEFAULT_MAX_METADATA_BYTES, fetchAll } from '../fetch.js';
 import type {
@@ -76,7 +76,7 @@ export abstract class LayoutReader implements ReadOnlyGraphTarget, ReferrerListe
         { detail: { digest: desc.digest, expected: desc.size, actual: size } },
       );
     }
-    return verifyContent(
+    return verifiedStream(
       this.source.blobStream(algorithm, encoded, size, options.signal),
       desc,
       options.signal,

@@ -20,6 +20,7 @@ import {
 import { throwIfAborted } from '../internal/abort.js';
 import { concatChunks } from '../internal/bytes.js';
 import { validateTag } from '../internal/reference.js';
+import { isVerifiedFor } from '../internal/verified.js';
 import { DEFAULT_MAX_METADATA_BYTES, validateDescriptor } from '../fetch.js';
 import type {
   Deleter,
@@ -347,7 +348,10 @@ export class OciLayoutStore
         }
         await written;
       } else {
-        const verified = verifyContent(content, desc, signal);
+        // A self-verifying stream for this digest (from a Wharf store) is not hashed twice.
+        const verified = isVerifiedFor(content, desc)
+          ? content
+          : verifyContent(content, desc, signal);
         await writeStream(fh, keep ? tee(verified, keep) : verified, signal);
       }
       throwIfAborted(signal);
