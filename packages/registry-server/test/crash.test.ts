@@ -84,13 +84,7 @@ function slowUpload(
 }
 
 function deterministic(size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let seed = randomBytes(32);
-  for (let off = 0; off < size; off += 32) {
-    seed = createHash('sha256').update(seed).digest();
-    seed.copy(out, off);
-  }
-  return out;
+  return randomBytes(size);
 }
 
 const dirs: string[] = [];
@@ -266,4 +260,53 @@ describe('crash safety (SIGKILL)', () => {
       await registry.close();
     }
   }, 180_000);
+
+  it('SIGTERM finishes in-flight requests, then exits 0', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-term-'));
+    dirs.push(dataDir);
+    const child = await startChild(dataDir);
+    const blob = deterministic(20 * MiB);
+    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    const post = await fetch(`${child.url}/v2/term/repo/blobs/uploads/`, { method: 'POST' });
+    const loc = post.headers.get('location') as string;
+    const exited = new Promise<number | null>((resolve) =>
+      child.proc.once('exit', (code) => resolve(code)),
+    );
+    let status = 0;
+    await new Promise<void>((resolve) => {
+      let signalled = false;
+      const req = http.request(`${child.url}${loc}?digest=${digest}`, {
+        method: 'PUT',
+        headers: { 'Content-Length': String(blob.length) },
+      });
+      req.on('response', (res) => {
+        status = res.statusCode ?? 0;
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', () => resolve());
+      let sent = 0;
+      const pump = (): void => {
+        if (sent >= blob.length) return;
+        req.write(blob.subarray(sent, sent + MiB), () => {
+          sent += MiB;
+          if (!signalled && sent >= 5 * MiB) {
+            signalled = true;
+            child.proc.kill('SIGTERM');
+          }
+          if (sent >= blob.length) req.end();
+          else setTimeout(pump, 10);
+        });
+      };
+      pump();
+    });
+    expect(status).toBe(201);
+    expect(await exited).toBe(0);
+    // The blob is durable after the restart.
+    const again = await startChild(dataDir);
+    expect(
+      (await fetch(`${again.url}/v2/term/repo/blobs/${digest}`, { method: 'HEAD' })).status,
+    ).toBe(200);
+    await kill9(again);
+  }, 60_000);
 });
