@@ -2,37 +2,40 @@
 # Builds the realistic fixture images for @wharf/sbom's tests, with no Docker:
 # mmdebstrap (Debian 12 minbase) and umoci turn Debian packages into OCI image layouts.
 #
-#   build-fixtures.sh <cache-dir> [go-binary]
+#   build-fixtures.sh <cache-dir> [go-binary...]
 #
 # Idempotent: every fixture lives in <cache-dir>/<name>-<recipe-hash>/ and is rebuilt only when
-# this script (the recipe) or the Go binary changes. Prints one line "name<TAB>layout-dir" per
+# this script (the recipe) or a Go binary changes. Prints one line "name<TAB>layout-dir" per
 # fixture on stdout. Needs root (mmdebstrap's root mode, umoci unpack), mmdebstrap, umoci and
 # access to the Debian mirror.
 set -euo pipefail
 
-cache=${1:?usage: build-fixtures.sh <cache-dir> [go-binary]}
-gobin=${2:-}
+cache=${1:?usage: build-fixtures.sh <cache-dir> [go-binary...]}
+shift
+gobins=("$@")
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 suite=bookworm
 # Fixed clock so layers are reproducible (mmdebstrap honours SOURCE_DATE_EPOCH).
 export SOURCE_DATE_EPOCH=1700000000
 
-recipe_hash=$( (cat "$0"; [ -n "$gobin" ] && sha256sum "$gobin" | cut -d' ' -f1) | sha256sum | cut -c1-12)
-work="$cache/work-$recipe_hash"
+recipe_hash=$( (cat "$0"; for g in "${gobins[@]}"; do sha256sum "$g" | cut -d' ' -f1; done) | sha256sum | cut -c1-12)
+work="$cache/rootfs-$suite"
 mkdir -p "$work"
 
 log() { echo "build-fixtures: $*" >&2; }
 
 # rootfs tarballs, one mmdebstrap run each (cached)
 rootfs() { # name includes
-  local name=$1 include=$2 out="$work/$1.tar"
+  local name=$1 include=$2 key
+  key=$(echo "$suite $include" | sha256sum | cut -c1-8)
+  local out="$work/$name-$key.tar"
   if [ ! -s "$out" ]; then
     log "mmdebstrap $name ($include)"
     local args=(--variant=minbase --mode=root --quiet)
     [ -n "$include" ] && args+=("--include=$include")
-    mmdebstrap "${args[@]}" "$suite" "$work/$1.tmp.tar" >&2
-    mv "$work/$1.tmp.tar" "$out"
+    mmdebstrap "${args[@]}" "$suite" "$work/$name-$key.tmp.tar" >&2
+    mv "$work/$name-$key.tmp.tar" "$out"
   fi
   echo "$out"
 }
@@ -94,21 +97,24 @@ build_python() {
 
 mut_go() {
   mkdir -p "$1/usr/local/bin"
-  cp "$gobin" "$1/usr/local/bin/$(basename "$gobin")"
-  chmod 0755 "$1/usr/local/bin/$(basename "$gobin")"
+  for g in "${gobins[@]}"; do
+    cp "$g" "$1/usr/local/bin/$(basename "$g")"
+    chmod 0755 "$1/usr/local/bin/$(basename "$g")"
+  done
 }
 build_go() { derive "$cache/base-$recipe_hash" "$1" mut_go; }
 
 # Deletes packages installed in a lower layer: dpkg purges node-lodash (status rewritten, its
-# files and info/*.list whited out), and lodash-es's folder goes by hand (a directory whiteout).
+# files and info/*.list whited out), and acorn-walk's folder goes by hand (a directory whiteout
+# under a package dpkg still lists).
 mut_whiteout() {
   dpkg --root="$1" --force-all --purge node-lodash >&2 || true
-  rm -rf "$1/usr/share/nodejs/lodash-es"
+  rm -rf "$1/usr/share/nodejs/acorn-walk"
 }
 build_whiteout() { derive "$cache/node-$recipe_hash" "$1" mut_whiteout; }
 
 fixture base build_base
 fixture node build_node
 fixture python build_python
-if [ -n "$gobin" ]; then fixture go build_go; fi
+if [ ${#gobins[@]} -gt 0 ]; then fixture go build_go; fi
 fixture whiteout build_whiteout

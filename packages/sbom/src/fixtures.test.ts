@@ -1,0 +1,171 @@
+/**
+ * Realistic fixture images (Debian 12 minbase via mmdebstrap + umoci, with Node.js, Python, Go
+ * binaries and whiteouts), catalogued by Wharf and by Syft side by side.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { getuid } from 'node:process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { peersRequired, REPO_ROOT, requirePeer } from '../test/peers.js';
+import { spdxDocumentSchema } from '../test/spdx-schema.js';
+import { catalogSource } from './catalog.js';
+import { purlWithoutQualifiers } from './identity/purl.js';
+import type { Catalog } from './types.js';
+import { MemoryLayerCache } from './walker/cache.js';
+import { writeSpdx } from './writers/spdx.js';
+
+const FIXTURES = ['base', 'node', 'python', 'go', 'whiteout'] as const;
+type Fixture = (typeof FIXTURES)[number];
+const CACHE_DIR = join(REPO_ROOT, '.fixtures/sbom');
+const SCRIPT = join(REPO_ROOT, 'packages/sbom/scripts/build-fixtures.sh');
+const ALLOWLIST = join(REPO_ROOT, 'packages/sbom/test-fixtures/syft-allowlist.json');
+
+interface AllowEntry {
+  readonly fixture: Fixture;
+  readonly purl: string;
+  readonly side: 'missing' | 'extra';
+  readonly reason: string;
+}
+
+const mmdebstrap = requirePeer('mmdebstrap');
+const umoci = requirePeer('umoci');
+const syft = requirePeer('syft');
+const isRoot = getuid?.() === 0;
+if (!isRoot && peersRequired())
+  throw new Error('fixture images need root (mmdebstrap --mode=root)');
+const canBuild = mmdebstrap !== undefined && umoci !== undefined && isRoot;
+
+const layouts = new Map<Fixture, string>();
+const catalogs = new Map<Fixture, Catalog>();
+const timings = new Map<Fixture, number>();
+const cache = new MemoryLayerCache();
+
+function syftPurls(fixture: Fixture, dir: string, bin: string): Set<string> {
+  const version =
+    execFileSync(bin, ['version'], { encoding: 'utf8' }).match(/Version:\s*(\S+)/)?.[1] ?? 'x';
+  const out = join(dir, `syft-${version}.json`);
+  if (!existsSync(out)) {
+    const json = execFileSync(bin, [`oci-dir:${dir}`, '-o', 'syft-json', '-q'], {
+      maxBuffer: 512 * 1024 * 1024,
+      env: { ...process.env, SYFT_CHECK_FOR_APP_UPDATE: 'false' },
+    });
+    writeFileSync(out, json);
+  }
+  const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+    artifacts: { purl?: string; name: string }[];
+  };
+  expect(doc.artifacts.length, `syft found nothing in ${fixture}`).toBeGreaterThan(0);
+  return new Set(doc.artifacts.map((a) => purlWithoutQualifiers(a.purl ?? `nopurl:${a.name}`)));
+}
+
+describe.skipIf(!canBuild)('fixture images', () => {
+  beforeAll(() => {
+    const goBinaries = [umoci ?? '', '/usr/local/go/bin/gofmt'].filter(
+      (p) => p !== '' && existsSync(p),
+    );
+    const out = execFileSync('bash', [SCRIPT, CACHE_DIR, ...goBinaries], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 40 * 60_000,
+    });
+    for (const line of out.trim().split('\n')) {
+      const [name, dir] = line.split('\t');
+      if (name !== undefined && dir !== undefined) layouts.set(name as Fixture, dir);
+    }
+  }, 45 * 60_000);
+
+  it.each(FIXTURES)(
+    'catalogs the %s image',
+    async (fixture) => {
+      const dir = layouts.get(fixture);
+      expect(dir).toBeDefined();
+      const start = performance.now();
+      const c = await catalogSource(
+        { kind: 'oci-layout', path: dir ?? '' },
+        { platform: 'linux/amd64', cache },
+      );
+      timings.set(fixture, performance.now() - start);
+      catalogs.set(fixture, c);
+      expect(c.distro).toMatchObject({ id: 'debian', versionId: '12' });
+      expect(c.warnings).toEqual([]);
+      expect(c.packages.filter((p) => p.type === 'deb').length).toBeGreaterThan(80);
+      if (fixture !== 'base')
+        expect(c.source.layers[0]?.cached, 'the shared base layer is analysed once').toBe(true);
+    },
+    300_000,
+  );
+
+  it('finds language packages installed by Debian and whiteouts that removed them', () => {
+    const purls = (f: Fixture) =>
+      new Set(catalogs.get(f)?.packages.map((p) => purlWithoutQualifiers(p.purl)));
+    const node = purls('node');
+    expect([...node].filter((p) => p.startsWith('pkg:npm/lodash@'))).toHaveLength(1);
+    expect([...node].some((p) => p.startsWith('pkg:deb/debian/nodejs@'))).toBe(true);
+    expect([...purls('python')].some((p) => p.startsWith('pkg:pypi/requests@2.28.1'))).toBe(true);
+    const go = [...purls('go')];
+    expect(go).toContain('pkg:golang/github.com/opencontainers/umoci/cmd/umoci');
+    expect(go.some((p) => p.startsWith('pkg:golang/stdlib@'))).toBe(true);
+    const wh = purls('whiteout');
+    expect([...wh].some((p) => p.startsWith('pkg:deb/debian/node-lodash@'))).toBe(false);
+    expect([...wh].some((p) => p.startsWith('pkg:npm/lodash@'))).toBe(false);
+    expect([...wh].some((p) => p.startsWith('pkg:npm/acorn-walk@'))).toBe(false);
+    expect([...wh].some((p) => p.startsWith('pkg:deb/debian/node-acorn@'))).toBe(true);
+    expect([...node].some((p) => p.startsWith('pkg:npm/acorn-walk@'))).toBe(true);
+    const dpkgOwned = catalogs.get('base')?.packages.find((p) => p.name === 'bash')?.files ?? [];
+    expect(dpkgOwned).toContain('/bin/bash');
+  });
+
+  it('writes schema-valid SPDX for a real image', () => {
+    const c = catalogs.get('node');
+    expect(c).toBeDefined();
+    if (c === undefined) return;
+    const parsed = spdxDocumentSchema.safeParse(
+      JSON.parse(JSON.stringify(writeSpdx(c, { created: new Date(0) }))),
+    );
+    expect(parsed.error?.issues ?? []).toEqual([]);
+  });
+
+  describe.skipIf(syft === undefined)('side by side with Syft', () => {
+    const allow = (JSON.parse(readFileSync(ALLOWLIST, 'utf8')) as { differences: AllowEntry[] })
+      .differences;
+
+    it('every allowlist entry has a reason', () => {
+      for (const e of allow) expect(e.reason.length, JSON.stringify(e)).toBeGreaterThan(10);
+    });
+
+    it.each(FIXTURES)(
+      'recall against Syft on %s is at least 98 percent, every difference allowlisted',
+      (fixture) => {
+        const c = catalogs.get(fixture);
+        const dir = layouts.get(fixture);
+        expect(c).toBeDefined();
+        const theirs = syftPurls(fixture, dir ?? '', syft ?? '');
+        const ours = new Set(c?.packages.map((p) => purlWithoutQualifiers(p.purl)));
+        const missing = [...theirs].filter((p) => !ours.has(p)).sort();
+        const extra = [...ours].filter((p) => !theirs.has(p)).sort();
+        const recall = (theirs.size - missing.length) / theirs.size;
+        console.log(
+          `${fixture}: syft ${theirs.size}, wharf ${ours.size}, recall ${(recall * 100).toFixed(1)}%, ` +
+            `wharf ${Math.round(timings.get(fixture) ?? 0)} ms`,
+        );
+        expect(recall).toBeGreaterThanOrEqual(0.98);
+        const listed = allow.filter((e) => e.fixture === fixture);
+        const key = (side: string, purl: string) => `${side} ${purl}`;
+        const actual = [
+          ...missing.map((p) => key('missing', p)),
+          ...extra.map((p) => key('extra', p)),
+        ];
+        expect(
+          actual.filter((k) => !listed.some((e) => key(e.side, e.purl) === k)),
+          'unexplained differences',
+        ).toEqual([]);
+        expect(
+          listed.map((e) => key(e.side, e.purl)).filter((k) => !actual.includes(k)),
+          'stale allowlist entries',
+        ).toEqual([]);
+      },
+      300_000,
+    );
+  });
+});
