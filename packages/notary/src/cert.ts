@@ -131,6 +131,28 @@ export function formatName(name: Name): string {
  * @throws NotaryError `CERT_INVALID`
  */
 export function parseCertificate(der: Uint8Array): Certificate {
+  const key = createHash('sha256').update(der).digest('hex');
+  const cached = PARSED.get(key);
+  if (cached) return cached;
+  const cert = parseCertificateUncached(der, key);
+  remember(PARSED, key, cert);
+  return cert;
+}
+
+// Parsing is pure and costly (ASN.1 + OpenSSL); verifications of the same signer repeat it.
+const CACHE_LIMIT = 512;
+const PARSED = new Map<string, Certificate>();
+const VALID_CHAINS = new Map<string, true>();
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= CACHE_LIMIT) {
+    const first = map.keys().next();
+    if (!first.done) map.delete(first.value);
+  }
+  map.set(key, value);
+}
+
+function parseCertificateUncached(der: Uint8Array, fingerprint: string): Certificate {
   try {
     const asn = AsnConvert.parse(der, AsnCertificate);
     const x509 = new X509Certificate(der);
@@ -210,7 +232,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       ...(extendedKeyUsage ? { extendedKeyUsage } : {}),
       crlDistributionPoints: crl,
       ocspServers: ocsp,
-      sha256Fingerprint: createHash('sha256').update(der).digest('hex'),
+      sha256Fingerprint: fingerprint,
       x509,
     };
   } catch (err) {
@@ -385,6 +407,8 @@ export function validateCertificateChain(
 ): void {
   const leaf = chain[0];
   if (!leaf) fail('certificate chain is empty');
+  const cacheKey = `${purpose}:${chain.map((c) => c.sha256Fingerprint).join(',')}`;
+  if (VALID_CHAINS.has(cacheKey)) return;
   for (const c of chain) checkCommon(c);
   if (chain.length === 1) {
     if (!isSelfSigned(leaf)) {
@@ -411,6 +435,7 @@ export function validateCertificateChain(
   }
   if (purpose === 'codeSigning') checkCodeSigningLeaf(leaf);
   else checkTimeStampingLeaf(leaf);
+  remember(VALID_CHAINS, cacheKey, true);
 }
 
 /** The first cert not valid at `at` (inclusive bounds), or undefined. */

@@ -12,8 +12,8 @@ import { ARTIFACT_TYPE_NOTARY_SIGNATURE, MEDIA_TYPE_COSE, MEDIA_TYPE_JWS } from 
 import { requirePeer } from '../test/peers.js';
 import { keyPem, mintChain, pem, type KeyKind } from '../test/pki.js';
 import { createOpensslTsa, hasOpensslTs } from '../test/tsa.js';
-import { algorithmForKey } from './algorithms.js';
 import { parseCertificates } from './cert.js';
+import type { TargetArtifact } from './payload.js';
 import { LocalKeySigner } from './signer.js';
 import { signEnvelope, type SignEnvelopeOptions } from './sign.js';
 import {
@@ -87,51 +87,76 @@ const blobDescriptor = (content: Uint8Array, kind: 'sha256' | 'sha384' | 'sha512
   size: content.length,
 });
 
+type Variant = 'x509+expiry+metadata' | 'signingAuthority' | 'timestamp';
+const MATRIX: [KeyKind, 'jws' | 'cose'][] = [
+  ['rsa3072', 'jws'],
+  ['rsa3072', 'cose'],
+  ['p256', 'jws'],
+  ['p256', 'cose'],
+];
+const VARIANTS: readonly Variant[] = hasOpensslTs()
+  ? ['x509+expiry+metadata', 'signingAuthority', 'timestamp']
+  : ['x509+expiry+metadata', 'signingAuthority'];
+
+/** Mints a root → intermediate → leaf chain, fills the trust store, and builds sign options. */
+function prepare(
+  e: Env,
+  kind: KeyKind,
+  format: 'jws' | 'cose',
+  variant: Variant,
+  payload: TargetArtifact,
+) {
+  const pki = mintChain(kind);
+  const signer = LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join(''));
+  const base: SignEnvelopeOptions = { format, payload, signer };
+  if (variant === 'x509+expiry+metadata') {
+    addStore(e, 'ca', 'wharf', [pki.root]);
+    return {
+      pki,
+      signOpts: {
+        ...base,
+        expiry: new Date(Date.now() + 3600_000),
+        userMetadata: { 'com.example.build': '7' },
+      },
+      stores: ['ca:wharf'],
+      extra: {},
+      verifyArgs: ['-m', 'com.example.build=7'],
+    };
+  }
+  if (variant === 'signingAuthority') {
+    addStore(e, 'signingAuthority', 'wharf', [pki.root]);
+    return {
+      pki,
+      signOpts: { ...base, signingScheme: 'notary.x509.signingAuthority' as const },
+      stores: ['signingAuthority:wharf'],
+      extra: {},
+      verifyArgs: [],
+    };
+  }
+  const tsa = createOpensslTsa();
+  addStore(e, 'ca', 'wharf', [pki.root]);
+  addStore(e, 'tsa', 'wharf', [tsa.root]);
+  return {
+    pki,
+    signOpts: { ...base, timestamper: tsa.timestamper, timestampRoots: [tsa.root] },
+    stores: ['ca:wharf', 'tsa:wharf'],
+    extra: { verifyTimestamp: 'always' },
+    verifyArgs: [],
+  };
+}
+
 describe.skipIf(notation2 === undefined)('notation v2 blob: notation verifies Wharf', () => {
-  const matrix: [KeyKind, 'jws' | 'cose'][] = [
-    ['rsa3072', 'jws'],
-    ['rsa3072', 'cose'],
-    ['p256', 'jws'],
-    ['p256', 'cose'],
-  ];
-  for (const [kind, format] of matrix) {
-    for (const variant of ['x509+expiry+metadata', 'signingAuthority', 'timestamp'] as const) {
-      if (variant === 'timestamp' && !hasOpensslTs()) continue;
+  for (const [kind, format] of MATRIX) {
+    for (const variant of VARIANTS) {
       it(`${kind} ${format} ${variant}`, async () => {
         const e = newEnv();
-        const pki = mintChain(kind);
-        const signer = LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join(''));
         const blob = new TextEncoder().encode(`wharf blob ${kind} ${format} ${variant}\n`);
-        const hash = algorithmForKey(pki.leafKey).nodeHash;
         const blobPath = join(e.dir, 'artifact.txt');
         writeFileSync(blobPath, blob);
-        const opts: SignEnvelopeOptions = { format, payload: blobDescriptor(blob, hash), signer };
-        let stores = ['ca:wharf'];
-        let extra: Record<string, unknown> = {};
-        let signOpts: SignEnvelopeOptions;
-        const verifyArgs: string[] = [];
-        if (variant === 'x509+expiry+metadata') {
-          signOpts = {
-            ...opts,
-            expiry: new Date(Date.now() + 3600_000),
-            userMetadata: { 'com.example.build': '7' },
-          };
-          verifyArgs.push('-m', 'com.example.build=7');
-          addStore(e, 'ca', 'wharf', [pki.root]);
-        } else if (variant === 'signingAuthority') {
-          signOpts = { ...opts, signingScheme: 'notary.x509.signingAuthority' };
-          stores = ['signingAuthority:wharf'];
-          addStore(e, 'signingAuthority', 'wharf', [pki.root]);
-        } else {
-          const tsa = createOpensslTsa();
-          signOpts = { ...opts, timestamper: tsa.timestamper, timestampRoots: [tsa.root] };
-          stores = ['ca:wharf', 'tsa:wharf'];
-          extra = { verifyTimestamp: 'always' };
-          addStore(e, 'ca', 'wharf', [pki.root]);
-          addStore(e, 'tsa', 'wharf', [tsa.root]);
-        }
-        blobPolicy(e, stores, extra);
-        const signed = await signEnvelope(signOpts);
+        const hash = kind === 'rsa3072' ? 'sha384' : 'sha256';
+        const v = prepare(e, kind, format, variant, blobDescriptor(blob, hash));
+        blobPolicy(e, v.stores, v.extra);
+        const signed = await signEnvelope(v.signOpts);
         const sigPath = `${blobPath}.${format}.sig`;
         writeFileSync(sigPath, signed.bytes);
         const ok = run(notation2 as string, e, [
@@ -139,21 +164,15 @@ describe.skipIf(notation2 === undefined)('notation v2 blob: notation verifies Wh
           'verify',
           '--signature',
           sigPath,
-          ...verifyArgs,
+          ...v.verifyArgs,
           blobPath,
         ]);
         expect(ok.out).toMatch(/Successfully verified signature/);
         expect(ok.code).toBe(0);
-        // Tampered blob ⇒ notation refuses.
         writeFileSync(blobPath, new TextEncoder().encode('tampered\n'));
-        const bad = run(notation2 as string, e, [
-          'blob',
-          'verify',
-          '--signature',
-          sigPath,
-          blobPath,
-        ]);
-        expect(bad.code).not.toBe(0);
+        expect(
+          run(notation2 as string, e, ['blob', 'verify', '--signature', sigPath, blobPath]).code,
+        ).not.toBe(0);
       }, 120_000);
     }
   }
@@ -350,7 +369,12 @@ const layoutManifest = (): Uint8Array =>
     }),
   );
 
-function ociPolicy(e: Env, stores: string[]): void {
+function ociPolicy(
+  e: Env,
+  stores: string[],
+  extra: Record<string, unknown> = {},
+  identities = [IDENTITY],
+): void {
   writeFileSync(
     join(e.config, 'trustpolicy.json'),
     JSON.stringify({
@@ -359,9 +383,9 @@ function ociPolicy(e: Env, stores: string[]): void {
         {
           name: 'layout',
           registryScopes: ['local/wharf'],
-          signatureVerification: { level: 'strict' },
+          signatureVerification: { level: 'strict', ...extra },
           trustStores: stores,
-          trustedIdentities: [IDENTITY],
+          trustedIdentities: identities,
         },
       ],
     }),
@@ -373,45 +397,159 @@ for (const [label, bin] of [
   ['v2', notation2],
 ] as const) {
   describe.skipIf(bin === undefined)(`notation ${label} OCI layout`, () => {
-    for (const format of ['jws', 'cose'] as const) {
-      it(`${format}: notation verifies a Wharf signature (RSA-3072 CA chain, expiry)`, async () => {
-        const e = newEnv();
-        const pki = mintChain('rsa3072');
-        const signer = LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join(''));
-        const manifest = layoutManifest();
-        const layout = join(e.dir, 'layout');
-        const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-        const signed = await signEnvelope({
-          format,
-          payload: {
+    for (const [kind, format] of MATRIX) {
+      for (const variant of VARIANTS) {
+        it(`notation verifies Wharf: ${kind} ${format} ${variant}`, async () => {
+          const e = newEnv();
+          const manifest = layoutManifest();
+          const layout = join(e.dir, 'layout');
+          const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+          const v = prepare(e, kind, format, variant, {
             mediaType: 'application/vnd.oci.image.manifest.v1+json',
             digest,
             size: manifest.length,
-          },
-          signer,
-          expiry: new Date(Date.now() + 3600_000),
-          userMetadata: { purpose: 'interop' },
-        });
+          });
+          const signed = await signEnvelope(v.signOpts);
+          writeLayout(layout, manifest, {
+            envelope: signed.bytes,
+            mediaType: signed.mediaType,
+            chain: signed.certificateChain,
+            legacy: label === 'v1.3.2',
+          });
+          ociPolicy(e, v.stores, v.extra);
+          const r = run(bin as string, e, [
+            'verify',
+            '--oci-layout',
+            `${layout}@${digest}`,
+            '--scope',
+            'local/wharf',
+            ...v.verifyArgs,
+          ]);
+          expect(r.out).toMatch(/Successfully verified signature/);
+          expect(r.code).toBe(0);
+        }, 120_000);
+      }
+    }
+    it('negative set: same verdict and same failing check as notation', async () => {
+      const manifest = layoutManifest();
+      const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+      const payload = {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest,
+        size: manifest.length,
+      };
+      const pki = mintChain('p256');
+      const signer = LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join(''));
+      const valid = await signEnvelope({ format: 'jws', payload, signer });
+      const expired = await signEnvelope({
+        format: 'cose',
+        payload,
+        signer,
+        signingTime: new Date(Date.now() - 7200_000),
+        expiry: new Date(Date.now() - 3600_000),
+      });
+      const tampered = JSON.parse(Buffer.from(valid.bytes).toString()) as { signature: string };
+      const sig = Buffer.from(tampered.signature, 'base64url');
+      sig[4] = (sig[4] as number) ^ 1;
+      tampered.signature = sig.toString('base64url');
+      const otherRoot = mintChain('p256').root;
+      const cases: {
+        name: string;
+        env: typeof valid;
+        root: Uint8Array;
+        identities?: string[];
+        level?: string;
+        code?: string;
+        notation: RegExp;
+      }[] = [
+        { name: 'valid', env: valid, root: pki.root, notation: /Successfully verified/ },
+        {
+          name: 'tampered signature',
+          env: { ...valid, bytes: new TextEncoder().encode(JSON.stringify(tampered)) },
+          root: pki.root,
+          code: 'SIGNATURE_INVALID',
+          notation: /signature is invalid|integrity/i,
+        },
+        {
+          name: 'untrusted root',
+          env: valid,
+          root: otherRoot,
+          code: 'CERT_UNTRUSTED',
+          notation: /authenticity|trusted certificate/i,
+        },
+        {
+          name: 'identity mismatch',
+          env: valid,
+          root: pki.root,
+          identities: ['x509.subject: C=US, ST=WA, O=Someone Else'],
+          code: 'IDENTITY_NOT_TRUSTED',
+          notation: /trusted identit|authenticity/i,
+        },
+        {
+          name: 'expired signature',
+          env: expired,
+          root: pki.root,
+          code: 'SIGNATURE_EXPIRED',
+          notation: /expired/i,
+        },
+        {
+          name: 'expired signature, permissive',
+          env: expired,
+          root: pki.root,
+          level: 'permissive',
+          notation: /Successfully verified/,
+        },
+      ];
+      for (const c of cases) {
+        const e = newEnv();
+        const layout = join(e.dir, 'layout');
         writeLayout(layout, manifest, {
-          envelope: signed.bytes,
-          mediaType: signed.mediaType,
-          chain: signed.certificateChain,
+          envelope: c.env.bytes,
+          mediaType: c.env.mediaType,
+          chain: c.env.certificateChain,
           legacy: label === 'v1.3.2',
         });
-        addStore(e, 'ca', 'wharf', [pki.root]);
-        ociPolicy(e, ['ca:wharf']);
-        const r = run(bin as string, e, [
+        addStore(e, 'ca', 'wharf', [c.root]);
+        const identities = c.identities ?? [IDENTITY];
+        ociPolicy(e, ['ca:wharf'], c.level ? { level: c.level } : {}, identities);
+        const n = run(bin as string, e, [
           'verify',
+          '-d',
           '--oci-layout',
           `${layout}@${digest}`,
           '--scope',
           'local/wharf',
-          '-m',
-          'purpose=interop',
         ]);
-        expect(r.out).toMatch(/Successfully verified signature/);
-        expect(r.code).toBe(0);
-      }, 120_000);
+        if (process.env.WHARF_DEBUG_INTEROP)
+          console.log(
+            c.name,
+            '=>',
+            n.out
+              .split('\n')
+              .filter((l) => /fail|error|warn|expired|trust/i.test(l))
+              .join(' | '),
+          );
+        const policy = selectOciPolicy(
+          parseOciTrustPolicy(readFileSync(join(e.config, 'trustpolicy.json'))),
+          `local/wharf@${digest}`,
+        );
+        const w = await verify({
+          envelope: c.env.bytes,
+          envelopeMediaType: c.env.mediaType,
+          policy,
+          trustStore: createDirectoryTrustStore(join(e.config, 'truststore')),
+          expectedArtifact: payload,
+        });
+        expect({ name: c.name, notationOk: n.code === 0, wharfOk: w.ok }).toEqual({
+          name: c.name,
+          notationOk: c.code === undefined,
+          wharfOk: c.code === undefined,
+        });
+        expect(n.out, c.name).toMatch(c.notation);
+        if (c.code) expect(w.error?.code, c.name).toBe(c.code);
+      }
+    }, 180_000);
+    for (const format of ['jws', 'cose'] as const) {
       it(`${format}: Wharf verifies a notation signature`, async () => {
         const e = newEnv();
         expect(

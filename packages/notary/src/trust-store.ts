@@ -59,6 +59,7 @@ export function createMemoryTrustStore(
   entries: Readonly<Record<string, readonly (string | Uint8Array)[]>>,
 ): TrustStore {
   const parsed = new Map<string, Certificate[]>();
+  const validated = new Set<string>();
   for (const [key, values] of Object.entries(entries)) {
     parsed.set(
       key,
@@ -70,7 +71,10 @@ export function createMemoryTrustStore(
       return Promise.resolve().then(() => {
         const certs = parsed.get(`${type}:${name}`);
         if (!certs) invalid(`trust store "${name}" of type "${type}" does not exist`);
-        validateStoreCertificates(type, name, certs);
+        if (!validated.has(`${type}:${name}`)) {
+          validateStoreCertificates(type, name, certs);
+          validated.add(`${type}:${name}`);
+        }
         return certs;
       });
     },
