@@ -118,13 +118,13 @@ describe('range evaluation (OSV spec)', () => {
     expect(isAffected(r, q('PyPI', 'django', '3.2.3'))).toBe(false);
   });
 
-  it('treats an entry with neither ranges nor versions as affecting every version', () => {
+  it('skips an entry with neither ranges nor versions (as osv-scanner does)', () => {
     const r = parseOsvRecord({
       id: 'MAL-2024-1',
       modified: '2024-01-01T00:00:00Z',
       affected: [{ package: { ecosystem: 'npm', name: 'evil-pkg' } }],
     });
-    expect(isAffected(r, q('npm', 'evil-pkg', '1.0.0'))).toBe(true);
+    expect(isAffected(r, q('npm', 'evil-pkg', '1.0.0'))).toBe(false);
   });
 
   it('ignores GIT ranges for package matching', () => {
@@ -179,16 +179,28 @@ describe('distro package identity', () => {
     expect(isAffected(dsa, q('Debian', 'openssl', '3.0.0-1'))).toBe(false);
   });
 
-  it('matches Alpine releases with or without the v', () => {
+  it('matches Alpine releases by exact ecosystem string', () => {
     const a = record('Alpine:v3.19', 'openssl', [
       { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.1.4-r1' }] },
     ]);
     expect(
       isAffected(a, q('Alpine:v3.19', 'libcrypto3', '3.1.4-r0', { sourceName: 'openssl' })),
     ).toBe(true);
-    expect(isAffected(a, q('Alpine:3.19', 'openssl', '3.1.4-r0'))).toBe(true);
+    expect(isAffected(a, q('Alpine:3.19', 'openssl', '3.1.4-r0'))).toBe(false);
+    expect(isAffected(a, q('Alpine', 'openssl', '3.1.4-r0'))).toBe(false);
     expect(isAffected(a, q('Alpine:v3.19', 'openssl', '3.1.4-r1'))).toBe(false);
     expect(isAffected(a, q('Alpine:v3.18', 'openssl', '3.1.4-r0'))).toBe(false);
+  });
+
+  it('matches Red Hat advisories on the binary rpm name', () => {
+    const rh = record('Red Hat:enterprise_linux:9::baseos', 'openssl-libs', [
+      { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1:3.0.7-18.el9_2' }] },
+    ]);
+    const eco = 'Red Hat:enterprise_linux:9::baseos';
+    expect(
+      isAffected(rh, q(eco, 'openssl-libs', '1:3.0.7-16.el9_2', { sourceName: 'openssl' })),
+    ).toBe(true);
+    expect(isAffected(rh, q(eco, 'openssl', '1:3.0.7-16.el9_2'))).toBe(false);
   });
 
   it('skips withdrawn records unless asked', () => {

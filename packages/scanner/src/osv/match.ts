@@ -42,24 +42,11 @@ export interface MatchOptions {
   readonly includeWithdrawn?: boolean;
 }
 
-/** Ecosystems whose advisories name source packages. */
-const SOURCE_NAMED = new Set([
-  'Debian',
-  'Ubuntu',
-  'Alpine',
-  'Wolfi',
-  'Chainguard',
-  'Rocky Linux',
-  'AlmaLinux',
-  'Red Hat',
-]);
+/** Ecosystems whose advisories name source packages (dpkg `Source:`, apk origin), as osv-scanner. */
+const SOURCE_NAMED = new Set(['Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard']);
 
 /** PEP 503 normalisation for PyPI names. */
 const normalizePypi = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-');
-
-function releaseKey(base: string, release: string): string {
-  return base === 'Alpine' ? release.replace(/^v/, '') : release;
-}
 
 /** True when an `affected[].package` entry describes the queried package. */
 export function packageMatches(affected: OsvAffected, query: PackageQuery): boolean {
@@ -67,11 +54,9 @@ export function packageMatches(affected: OsvAffected, query: PackageQuery): bool
   if (pkg === undefined) return false;
   const want = parseEcosystem(query.ecosystem);
   const have = parseEcosystem(pkg.ecosystem);
-  if (want.base !== have.base) return false;
-  if (have.release !== undefined) {
-    if (want.release === undefined) return false;
-    if (releaseKey(have.base, have.release) !== releaseKey(want.base, want.release)) return false;
-  }
+  // Exact ecosystem equality, release included (osv-scanner's rule): `Debian:12` matches only
+  // `Debian:12`, and `Debian` only `Debian`.
+  if (want.base !== have.base || want.release !== have.release) return false;
   if (have.base === 'PyPI') return normalizePypi(pkg.name) === normalizePypi(query.name);
   const name = SOURCE_NAMED.has(have.base) ? (query.sourceName ?? query.name) : query.name;
   return pkg.name === name;
@@ -165,10 +150,8 @@ function inRange(v: unknown, events: readonly ParsedEvent[], cmp: VersionCompara
 function affectedEntryHits(affected: OsvAffected, query: PackageQuery, recordId: string): boolean {
   if (affected.versions?.includes(query.version) === true) return true;
   const ranges = (affected.ranges ?? []).filter((r) => r.type !== 'GIT');
-  if (ranges.length === 0) {
-    // No versions and no ranges at all: the entry affects every version of the package.
-    return (affected.versions ?? []).length === 0 && (affected.ranges ?? []).length === 0;
-  }
+  // An entry with neither ranges nor versions matches nothing (osv-scanner skips it as a mistake).
+  if (ranges.length === 0) return false;
   for (const range of ranges) {
     const cmp = rangeComparator(range, affected.package?.ecosystem ?? query.ecosystem);
     const v = cmp.parse(query.version);
