@@ -23,7 +23,7 @@ export interface RunResult {
 /** Runs `wharf` in-process with captured output (non-TTY) and a private docker config. */
 export async function wharf(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string>; stdin?: string },
+  options: { cwd: string; env?: Record<string, string>; stdin?: string; tty?: boolean },
 ): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
@@ -33,7 +33,7 @@ export async function wharf(
     stdin.end(options.stdin);
   }
   const code = await main(args, {
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty === true },
     stderr: { write: (s: string) => (stderr += s) },
     ...(stdin ? { stdin } : {}),
     env: { HOME: options.cwd, DOCKER_CONFIG: join(options.cwd, '.docker'), ...options.env },

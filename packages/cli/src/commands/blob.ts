@@ -64,7 +64,13 @@ async function describeBlob(
 
 /** `wharf blob fetch|push|delete` (oras blob). */
 export function registerBlob(program: Command, context: () => CommandContext): void {
-  const blob = program.command('blob').description('Blob operations');
+  const blob = program
+    .command('blob')
+    .description('Blob operations')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wharf blob push localhost:5000/hello hi.txt\n  wharf blob fetch -o - localhost:5000/hello@sha256:…',
+    );
 
   const fetch = blob
     .command('fetch')

@@ -125,7 +125,13 @@ async function emit(
 
 /** `wharf manifest index create|update` (experimental in oras). */
 export function registerManifestIndex(manifest: Command, context: () => CommandContext): void {
-  const index = manifest.command('index').description('Image index operations (experimental)');
+  const index = manifest
+    .command('index')
+    .description('Image index operations (experimental)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wharf manifest index create localhost:5000/hello:multi v1-amd64 v1-arm64\n  wharf manifest index update localhost:5000/hello:multi --add v1-s390x',
+    );
   const create = index
     .command('create')
     .alias('pack')

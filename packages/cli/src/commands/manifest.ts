@@ -27,7 +27,13 @@ interface FetchOptions {
 
 /** `wharf manifest fetch|fetch-config|push|delete|index`. */
 export function registerManifest(program: Command, context: () => CommandContext): void {
-  const manifest = program.command('manifest').description('Manifest operations');
+  const manifest = program
+    .command('manifest')
+    .description('Manifest operations')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wharf manifest fetch localhost:5000/hello:v1\n  wharf manifest delete -f localhost:5000/hello:v1',
+    );
 
   const fetch = manifest
     .command('fetch')

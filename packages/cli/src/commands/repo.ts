@@ -13,7 +13,13 @@ interface RepoOptions {
 
 /** `wharf repo ls|tags` (oras repo). */
 export function registerRepo(program: Command, context: () => CommandContext): void {
-  const repo = program.command('repo').description('Repository operations');
+  const repo = program
+    .command('repo')
+    .description('Repository operations')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wharf repo ls localhost:5000\n  wharf repo tags localhost:5000/hello',
+    );
 
   const ls = repo
     .command('ls')

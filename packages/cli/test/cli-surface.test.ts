@@ -1,0 +1,113 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProgram } from '@wharf/cli';
+import { startWharfRegistry, tempDir, wharf, type TestRegistry } from './helpers.js';
+
+const ORAS_COMMANDS = [
+  'push',
+  'pull',
+  'attach',
+  'discover',
+  'copy',
+  'tag',
+  'resolve',
+  'manifest',
+  'blob',
+  'repo',
+  'login',
+  'logout',
+];
+
+function leaves(cmd: Command, path: string[] = []): string[][] {
+  return cmd.commands.flatMap((c) => [[...path, c.name()], ...leaves(c, [...path, c.name()])]);
+}
+
+describe('command surface', () => {
+  it('has every oras command, and every command has --help with examples', async () => {
+    const program = createProgram({
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      env: {},
+      cwd: '/',
+      signal: new AbortController().signal,
+    });
+    const names = program.commands.map((c) => c.name());
+    for (const c of ORAS_COMMANDS) expect(names).toContain(c);
+    const dir = tempDir('wharf-cli-help-');
+    try {
+      for (const path of leaves(program)) {
+        if (path[0] === 'serve' || path[0] === 'version') continue;
+        const r = await wharf([...path, '--help'], { cwd: dir.path });
+        expect(r.code, path.join(' ')).toBe(0);
+        expect(r.stdout, path.join(' ')).toContain('Examples:');
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('progress, keep-old-files and headers', () => {
+  let reg: TestRegistry;
+  let dir: ReturnType<typeof tempDir>;
+  beforeAll(async () => {
+    reg = await startWharfRegistry();
+    dir = tempDir('wharf-cli-tty-');
+    writeFileSync(join(dir.path, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    dir?.remove();
+  });
+
+  it('draws ✓ lines on a TTY and plain lines with --no-tty', async () => {
+    const tty = await wharf(['push', `${reg.host}/tty:v1`, 'big.bin'], {
+      cwd: dir.path,
+      tty: true,
+    });
+    expect(tty.code, tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(
+      /✓ Uploaded {2}big\.bin {2}3\.15 MB\/3\.15 MB 100\.00% \d+s\n {2}└─ sha256:[0-9a-f]{64}/,
+    );
+    expect(tty.stdout).not.toMatch(/^Uploading [0-9a-f]{12}/m);
+    const plain = await wharf(['pull', '--no-tty', '-o', 'out', `${reg.host}/tty:v1`], {
+      cwd: dir.path,
+      tty: true,
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^Downloaded  [0-9a-f]{12} big\.bin$/m);
+    expect(plain.stdout).not.toContain('✓');
+  });
+
+  it('-k refuses to replace an existing file', async () => {
+    const again = await wharf(['pull', '-k', '-o', 'out', `${reg.host}/tty:v1`], { cwd: dir.path });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect(existsSync(join(dir.path, 'out', 'big.bin'))).toBe(true);
+  });
+
+  it('-H adds request headers', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.statusCode = req.url === '/v2/' ? 200 : 404;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    try {
+      const r = await wharf(['resolve', '-H', 'X-Wharf-Test: yes', `127.0.0.1:${port}/a:b`], {
+        cwd: dir.path,
+      });
+      expect(r.code).toBe(1);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((h) => h['x-wharf-test'] === 'yes')).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+});
