@@ -78,7 +78,7 @@ describe('progress, keep-old-files and headers', () => {
       tty: true,
     });
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toMatch(/^Downloaded  [0-9a-f]{12} big\.bin$/m);
+    expect(plain.stdout).toMatch(/^Downloaded {2}[0-9a-f]{12} big\.bin$/m);
     expect(plain.stdout).not.toContain('✓');
   });
 
