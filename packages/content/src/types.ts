@@ -27,7 +27,9 @@ export interface Fetcher {
 
 /**
  * Pushes content under a descriptor. Stores verify the bytes against `desc.digest` and `desc.size`
- * before making them visible, so a failed push leaves nothing behind. Pushing content that is
+ * before making them visible, so a failed push leaves nothing behind. Streamed chunks may be held
+ * (not copied) until written, so producers must not mutate a chunk after yielding it (Node streams
+ * and fetch bodies never do). Pushing content that is
  * already present may throw `ContentError('ALREADY_EXISTS')`; the copy engine treats that as success.
  */
 export interface Pusher {
