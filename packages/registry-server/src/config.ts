@@ -259,6 +259,18 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions = {}): Readonly<RegistryConfig> {
   let tree: Tree = options.file ? readConfigFile(options.file) : {};
   const envTree: Tree = {};
+  // WHARF_LISTEN=host:port (or :port, [v6]:port) is a shorthand for the two below.
+  const listen = options.env?.WHARF_LISTEN;
+  if (listen) {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
+    if (!m)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `WHARF_LISTEN must be host:port, got ${JSON.stringify(listen)}`,
+      );
+    setPath(envTree, ['listen', 'host'], m[1] ?? (m[2] || '127.0.0.1'));
+    setPath(envTree, ['listen', 'port'], m[3]);
+  }
   for (const [name, keys] of Object.entries(ENV_VARS)) {
     const v = options.env?.[name];
     if (v !== undefined && v !== '') setPath(envTree, keys, v);

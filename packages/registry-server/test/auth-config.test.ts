@@ -140,6 +140,10 @@ describe('loadConfig', () => {
     expect(c.dataDir).toBe('/srv/data');
     expect(c.gc).toEqual({ interval: 30 * 60_000, gracePeriod: 2 * 3_600_000 });
     expect(Object.isFrozen(c.listen)).toBe(true);
+    expect(loadConfig({ env: { WHARF_LISTEN: '[::1]:5002' } }).listen).toEqual({
+      host: '::1',
+      port: 5002,
+    });
     const json = path.join(tmp, 'wharf.json');
     writeFileSync(json, JSON.stringify({ auth: { type: 'none' }, mount: { automatic: false } }));
     expect(loadConfig({ file: json }).mount.automatic).toBe(false);
