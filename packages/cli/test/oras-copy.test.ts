@@ -128,6 +128,25 @@ describe.skipIf(!oras || !registryBin)(
       );
     });
 
+    it('copies the referrers of the manifests of an index too, and indexes made by manifest index create', async () => {
+      const amd = await w(['push', '--format', 'json', `${src.host}/multi:amd`, 'layer.bin']);
+      const amdDigest = (JSON.parse(amd.stdout) as { digest: string }).digest;
+      expect((await w(['push', `${src.host}/multi:arm`, 'sbom.json'])).code).toBe(0);
+      const idx = await w(['manifest', 'index', 'create', `${src.host}/multi:all`, 'amd', 'arm']);
+      expect(idx.code, idx.stderr).toBe(0);
+      expect(idx.stdout).toMatch(/^Pushed {4}\[registry\] .*\/multi:all$/m);
+      expect(
+        (await w(['attach', '--artifact-type', SIG, `${src.host}/multi:amd`, 'sig.jws'])).code,
+      ).toBe(0);
+      const r = await w(['cp', '-r', `${src.host}/multi:all`, `${dst.host}/multi:all`]);
+      expect(r.code, r.stderr).toBe(0);
+      const child = await discover(['--plain-http', `${dst.host}/multi@${amdDigest}`]);
+      expect(child).toEqual(await discover(['--plain-http', `${src.host}/multi@${amdDigest}`]));
+      expect(child).toMatchObject({ referrers: [{ artifactType: SIG }] });
+      const fetched = await o(['manifest', 'fetch', '--plain-http', `${dst.host}/multi:all`]);
+      expect((JSON.parse(fetched.stdout) as { manifests: unknown[] }).manifests).toHaveLength(2);
+    });
+
     it('without -r only the image is copied', async () => {
       const r = await w(['cp', `${src.host}/app:v1`, `${dst.host}/plain:v1`]);
       expect(r.code, r.stderr).toBe(0);

@@ -1,11 +1,13 @@
 import {
   copy,
   extendedCopy,
+  extendedCopyGraph,
+  fetchAll,
   type CopyGraphOptions,
   type CopyProgressEvent,
   type PredecessorFinder,
 } from '@wharf/content';
-import { isDigest, type Descriptor } from '@wharf/core';
+import { isDigest, isIndexMediaType, parseManifest, type Descriptor } from '@wharf/core';
 import type { Progress } from './progress.js';
 import { requireReference, requireWritable, type OpenedTarget } from './target.js';
 
@@ -87,5 +89,20 @@ export async function copyArtifact(
     src.store.referrers(d, { signal: request.signal });
   const reference =
     dstRef !== '' ? dstRef : (await src.store.resolve(srcRef, { signal: request.signal })).digest;
-  return extendedCopy(src.store, srcRef, store, reference, { ...options, findPredecessors });
+  const root = await extendedCopy(src.store, srcRef, store, reference, {
+    ...options,
+    findPredecessors,
+  });
+  // As oras: the referrers of an index's manifests (per-platform signatures, SBOMs) come too.
+  if (isIndexMediaType(root.mediaType)) {
+    const doc = parseManifest(await fetchAll(src.store, root, { signal: request.signal }), {
+      mediaType: root.mediaType,
+    });
+    if (doc.kind === 'index') {
+      for (const child of doc.index.manifests) {
+        await extendedCopyGraph(src.store, store, child, { ...options, findPredecessors });
+      }
+    }
+  }
+  return root;
 }
