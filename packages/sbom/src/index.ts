@@ -14,6 +14,7 @@ export { parsePackageJson } from './catalogers/npm.js';
 export { parsePythonMetadata, normalizePypiName } from './catalogers/python.js';
 export { readGoBuildInfo, goPackages, type GoBuildInfo } from './catalogers/golang.js';
 export { catalogJavaArchive } from './catalogers/java.js';
+export { parseGemspec } from './catalogers/ruby.js';
 export { parseOsRelease, distroFromFields } from './catalogers/os-release.js';
 export { formatPurl, purlWithoutQualifiers } from './identity/purl.js';
 export { generateCpes } from './identity/cpe.js';

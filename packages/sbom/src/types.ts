@@ -1,7 +1,8 @@
 import type { Logger } from '@wharf/core';
 
 /** Ecosystems Wharf catalogs; each maps to one purl type. */
-export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'python' | 'go-module' | 'java-archive';
+export type PackageType =
+  'deb' | 'apk' | 'rpm' | 'npm' | 'python' | 'go-module' | 'java-archive' | 'gem';
 
 /** A non-fatal problem found while reading an image (corrupt file, escaping link, size cap, …). */
 export interface SbomWarning {

@@ -10,6 +10,7 @@ import { catalogJavaArchive, nameVersionFromFile } from './java.js';
 import { parsePackageJson } from './npm.js';
 import { distroFromFields, parseOsRelease } from './os-release.js';
 import { normalizePypiName, parsePythonMetadata } from './python.js';
+import { parseGemspec, rubyCataloger } from './ruby.js';
 import { formatPurl, scopeToDistro } from '../identity/purl.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../test-fixtures');
@@ -286,5 +287,32 @@ describe('os-release', () => {
       prettyName: 'Debian GNU/Linux 12 (bookworm)',
     });
     expect(distroFromFields({})).toBeUndefined();
+  });
+});
+
+describe('ruby gemspecs', () => {
+  it('reads an installed specification as RubyGems writes it', () => {
+    const spec = [
+      '# -*- encoding: utf-8 -*-',
+      '# stub: rake 13.0.6 ruby lib',
+      '',
+      'Gem::Specification.new do |s|',
+      '  s.name = "rake".freeze',
+      '  s.version = "13.0.6"',
+      '  s.authors = ["Hiroshi SHIBATA".freeze, "Eric Hodel".freeze]',
+      '  s.homepage = "https://github.com/ruby/rake".freeze',
+      '  s.licenses = ["MIT".freeze]',
+      '  s.summary = "Rake is a Make-like program implemented in Ruby".freeze',
+      'end',
+    ].join('\n');
+    const p = parseGemspec(spec);
+    expect(p && formatPurl(p.purl)).toBe('pkg:gem/rake@13.0.6');
+    expect(p?.licenses).toEqual(['MIT']);
+    expect(p?.supplier).toBe('Hiroshi SHIBATA, Eric Hodel');
+    expect(parseGemspec('Gem::Specification.new do |s|\nend\n')).toBeUndefined();
+    const m = (path: string) => rubyCataloger.match({ path, size: 10, mode: 0o644 });
+    expect(m('/usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec')).toBe(true);
+    expect(m('/usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec')).toBe(true);
+    expect(m('/src/rake.gemspec')).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { javaCataloger } from './java.js';
 import { npmCataloger } from './npm.js';
 import { osReleaseCataloger } from './os-release.js';
 import { pythonCataloger } from './python.js';
+import { rubyCataloger } from './ruby.js';
 import type { Cataloger } from './types.js';
 
 /** The image catalogers, in the order their evidence is assembled. */
@@ -16,4 +17,5 @@ export const DEFAULT_CATALOGERS: readonly Cataloger[] = [
   pythonCataloger,
   goCataloger,
   javaCataloger,
+  rubyCataloger,
 ];

@@ -58,6 +58,7 @@ const SOURCE_INFO: Readonly<Record<Package['type'], string>> = {
   python: 'installed python package manifest',
   'go-module': 'go module information',
   'java-archive': 'java archive',
+  gem: 'installed gemspec',
 };
 
 function spdxId(prefix: string, s: string): string {
