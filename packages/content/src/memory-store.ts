@@ -3,7 +3,7 @@ import { verifyBytes, verifyContent } from '@wharf/core';
 import { throwIfAborted } from './internal/abort.js';
 import { concatChunks, iterateBytes } from './internal/bytes.js';
 import { GraphIndex } from './internal/graph.js';
-import { brand, isVerifiedFor } from './internal/verified.js';
+import { isVerifiedFor } from './internal/verified.js';
 import { validateTag } from './internal/reference.js';
 import { validateDescriptor } from './fetch.js';
 import type {
@@ -50,8 +50,9 @@ export class MemoryStore implements GraphTarget, Deleter, TagLister, Untagger, R
         detail: { digest: desc.digest },
       });
     }
-    // Verified at push time: branded so stores receiving it do not hash it again.
-    return Promise.resolve(brand(iterateBytes(entry.bytes), entry.desc));
+    // Not marked self-verifying: callers may have mutated the array they pushed, so destinations
+    // re-hash it.
+    return Promise.resolve(iterateBytes(entry.bytes));
   }
 
   async push(desc: Descriptor, content: PushContent, options: SignalOptions = {}): Promise<void> {
