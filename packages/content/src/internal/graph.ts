@@ -39,6 +39,8 @@ export class GraphIndex {
     try {
       node = parseNode(desc, bytes);
     } catch {
+      // Remember it (without edges) so it is not fetched and parsed again.
+      this.#successors.set(desc.digest, { children: [], subject: undefined });
       return undefined;
     }
     this.indexNode(desc, node);
