@@ -121,6 +121,22 @@ describe('bad input', () => {
     expect(existsSync(join(dir.path, 'outside', 'x'))).toBe(false);
   });
 
+  it('does not create anything through a symlinked directory in the output directory', async () => {
+    const gz = await tarOf([
+      { name: 'd/', type: 'directory' },
+      { name: 'd/sub/', type: 'directory' },
+      { name: 'd/sub/x', type: 'file', body: 'pwned' },
+    ]);
+    mkdirSync(join(dir.path, 'outside2'), { recursive: true });
+    mkdirSync(join(dir.path, 'out5'));
+    symlinkSync(join(dir.path, 'outside2'), join(dir.path, 'out5', 'd'));
+    const ref = await craft('evil4', 'd', gz, { 'io.deis.oras.content.unpack': 'true' });
+    const r = await w(['pull', '-o', 'out5', ref]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('leads out of the output directory');
+    expect(existsSync(join(dir.path, 'outside2', 'sub'))).toBe(false);
+  });
+
   it('replaces a symlink in the output directory instead of writing through it', async () => {
     writeFileSync(join(dir.path, 'victim.txt'), 'original\n');
     const ref = await craft('plain', 'hi.txt', Buffer.from('hello\n'));

@@ -51,19 +51,50 @@ export function safeJoin(outDir: string, title: string, allowTraversal: boolean)
   return target;
 }
 
-/** Creates the parent of `target` and checks no symlink in between leads out of `root`. */
+/**
+ * Creates `dir` under `root` one component at a time, refusing any existing component that is
+ * (or leads through) a symbolic link out of `root`, so nothing is created outside it.
+ */
+async function safeMkdir(root: string, dir: string): Promise<string> {
+  const realRoot = await realpath(root);
+  let current = realRoot;
+  for (const part of relative(root, dir)
+    .split(sep)
+    .filter((p) => p !== '' && p !== '.')) {
+    const next = join(current, part);
+    let st;
+    try {
+      st = await lstat(next);
+    } catch {
+      st = undefined;
+    }
+    if (st === undefined) {
+      try {
+        await mkdir(next);
+        current = next;
+        continue;
+      } catch (err) {
+        // Created meanwhile by a concurrent download: check it like any existing entry.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    const real = await realpath(next);
+    if (!within(realRoot, real) || !(await lstat(real)).isDirectory()) {
+      throw unsafe(`refusing to write through ${next}: it leads out of the output directory`);
+    }
+    current = real;
+  }
+  return current;
+}
+
+/** Creates the parent of `target` safely; returns its real path. */
 async function safeParent(root: string, target: string, allowTraversal: boolean): Promise<string> {
   const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  if (allowTraversal) return parent;
-  const realRoot = await realpath(root);
-  const realParent = await realpath(parent);
-  if (!within(realRoot, realParent)) {
-    throw unsafe(
-      `refusing to write through a symbolic link out of the output directory: ${target}`,
-    );
+  if (allowTraversal) {
+    await mkdir(parent, { recursive: true });
+    return parent;
   }
-  return realParent;
+  return safeMkdir(root, parent);
 }
 
 /** One file written by pull (the JSON `files[]` entry). */
@@ -126,8 +157,9 @@ async function unpack(
           throw unsafe(`refusing tar entry ${JSON.stringify(header.name)} outside ${dirPath}`);
         }
         if (header.type === 'directory') {
-          await mkdir(target, { recursive: true });
           stream.resume();
+          if (options.allowTraversal) await mkdir(target, { recursive: true });
+          else await safeMkdir(root, target);
           return;
         }
         const parent = await safeParent(root, target, options.allowTraversal);
@@ -162,7 +194,8 @@ async function unpack(
     ex.on('finish', resolvePromise);
     ex.on('error', reject);
   });
-  await mkdir(dirPath, { recursive: true });
+  if (options.allowTraversal) await mkdir(dirPath, { recursive: true });
+  else await safeMkdir(root, dirPath);
   await Promise.all([
     pipeline(
       Readable.from(source),
