@@ -5,7 +5,11 @@
  * @example
  * throw new ContentError('DIGEST_MISMATCH', `expected ${want}, got ${got}`);
  */
+/** A brand shared by every copy of this package (Symbol.for is process-global). */
+const WHARF_ERROR_BRAND: unique symbol = Symbol.for('wharf.error') as never;
+
 export class WharfError<C extends string = string> extends Error {
+  readonly [WHARF_ERROR_BRAND] = true;
   readonly code: C;
   /** Optional structured detail (e.g. the field that failed). Never holds secrets. */
   readonly detail: Readonly<Record<string, unknown>> | undefined;
@@ -23,13 +27,14 @@ export class WharfError<C extends string = string> extends Error {
 }
 
 /**
- * Tests an unknown value for a WharfError with the given code. Duck-typed rather than
- * `instanceof`, so it still works when a package is installed twice.
+ * Tests an unknown value for a WharfError with the given code. Checks a process-global brand
+ * rather than `instanceof`, so it still works when a package is installed twice, and it does
+ * not mistake Node system errors (which also carry a string `code`, e.g. `ENOENT`) for ours.
  */
 export function isWharfError<C extends string>(err: unknown, code?: C): err is WharfError<C> {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; name?: unknown };
-  if (typeof e.code !== 'string' || !(err instanceof Error)) return false;
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { code?: unknown; [WHARF_ERROR_BRAND]?: unknown };
+  if (e[WHARF_ERROR_BRAND] !== true || typeof e.code !== 'string') return false;
   return code === undefined || e.code === code;
 }
 
