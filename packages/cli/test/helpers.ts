@@ -1,17 +1,31 @@
 // Test support for the oras-compatible commands: run wharf in-process, run oras, start registries.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '@wharf/cli';
 import { loadConfig, startServer } from '@wharf/registry-server';
-import { requirePeer as testkitPeer } from '@wharf/testkit';
+import { peerPath, requirePeer as testkitPeer } from '@wharf/testkit';
 
-/** A peer: `$WHARF_PEER_<NAME>`, else testkit's lookup in `<repo>/.peers/bin`. */
+/** Where the peer probe of this machine left the tools before scripts/peers.sh finished. */
+const PROBE_PATHS: Record<'oras' | 'registry', string> = {
+  oras: '/tmp/probe/bin/oras',
+  registry: '/tmp/probe/gi-registry/registry',
+};
+
+/**
+ * A peer: `$WHARF_PEER_<NAME>`, else `<repo>/.peers/bin` (testkit), else the probe's copy;
+ * undefined to skip, or testkit's error when WHARF_REQUIRE_PEERS=1 and it is missing.
+ */
 export function peer(name: 'oras' | 'registry'): string | undefined {
-  return process.env[`WHARF_PEER_${name.toUpperCase()}`] ?? testkitPeer(name);
+  const fromEnv = process.env[`WHARF_PEER_${name.toUpperCase()}`];
+  if (fromEnv) return fromEnv;
+  const installed = peerPath(name);
+  if (installed) return installed;
+  if (existsSync(PROBE_PATHS[name])) return PROBE_PATHS[name];
+  return testkitPeer(name);
 }
 
 export interface RunResult {
