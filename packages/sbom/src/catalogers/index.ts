@@ -5,6 +5,7 @@ import { javaCataloger } from './java.js';
 import { npmCataloger } from './npm.js';
 import { osReleaseCataloger } from './os-release.js';
 import { pythonCataloger } from './python.js';
+import { rpmCataloger } from './rpm.js';
 import { rubyCataloger } from './ruby.js';
 import type { Cataloger } from './types.js';
 
@@ -13,6 +14,7 @@ export const DEFAULT_CATALOGERS: readonly Cataloger[] = [
   osReleaseCataloger,
   dpkgCataloger,
   apkCataloger,
+  rpmCataloger,
   npmCataloger,
   pythonCataloger,
   goCataloger,
