@@ -7,7 +7,7 @@
  * Usage: npx tsx bench/registry/run.ts [-c 10] [-n 100] [--only wharf|distribution] [--keep]
  * Env: ZB, REGISTRY (paths; default <repo>/.peers/bin/{zb,registry}), WHARF_BENCH_FSYNC=0|1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,7 @@ const KEEP = args.includes('--keep');
 const ZB = process.env.ZB ?? path.join(ROOT, '.peers/bin/zb');
 const REGISTRY = process.env.REGISTRY ?? path.join(ROOT, '.peers/bin/registry');
 const FSYNC = process.env.WHARF_BENCH_FSYNC ?? '1';
+let LOADGEN = '';
 
 interface TestResult {
   name: string;
@@ -37,9 +38,54 @@ interface TestResult {
 
 interface ServerResult {
   name: string;
+  /** zb results (empty when zb cannot run against the server). */
   tests: TestResult[];
+  /** zb's last output lines when it failed. */
+  zbError?: string;
+  /** loadgen (bench/registry/loadgen) results: the zb shapes with Locations followed exactly. */
+  loadgen: TestResult[];
   peakRssMiB: number;
   seconds: number;
+}
+
+const LOADGEN_DIR = path.join(ROOT, 'bench/registry/loadgen');
+
+function buildLoadgen(work: string): string {
+  const out = path.join(work, 'loadgen');
+  const r = spawnSync('go', ['build', '-o', out, '.'], { cwd: LOADGEN_DIR, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('go build of bench/registry/loadgen failed');
+  return out;
+}
+
+function runLoadgen(bin: string, url: string): Promise<TestResult[]> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, ['-c', String(C), '-n', String(N), url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stderr.write(d);
+    });
+    p.on('error', reject);
+    p.on('close', () =>
+      resolve(
+        out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => {
+            const j = JSON.parse(l) as {
+              name: string;
+              rps: number;
+              p50ms: number;
+              p99ms: number;
+              errors: number;
+            };
+            return { name: j.name, rps: j.rps, p50ms: j.p50ms, p99ms: j.p99ms, failed: j.errors };
+          }),
+      ),
+    );
+  });
 }
 
 function durationMs(s: string): number {
@@ -167,9 +213,13 @@ async function benchWharf(work: string): Promise<ServerResult> {
   const url = await waitForUrl(proc, /"url":"(http:\/\/[^"]+)"/, 'wharf');
   const started = Date.now();
   const out = await runZb(url, path.join(work, 'zb-wharf'));
-  const result = {
+  const tests = parseZb(out);
+  const loadgen = await runLoadgen(LOADGEN, url);
+  const result: ServerResult = {
     name: 'wharf',
-    tests: parseZb(out),
+    tests,
+    ...(tests.length === 0 ? { zbError: out.split('\n').slice(-6).join('\n') } : {}),
+    loadgen,
     peakRssMiB: vmHwmMiB(proc.pid as number),
     seconds: (Date.now() - started) / 1000,
   };
@@ -213,14 +263,39 @@ async function benchDistribution(work: string): Promise<ServerResult> {
   }
   const started = Date.now();
   const out = await runZb(url, path.join(work, 'zb-distribution'));
-  const result = {
+  const tests = parseZb(out);
+  const loadgen = await runLoadgen(LOADGEN, url);
+  const result: ServerResult = {
     name: 'distribution',
-    tests: parseZb(out),
+    tests,
+    ...(tests.length === 0 ? { zbError: out.split('\n').slice(-6).join('\n') } : {}),
+    loadgen,
     peakRssMiB: vmHwmMiB(proc.pid as number),
     seconds: (Date.now() - started) / 1000,
   };
   await stop(proc);
   return result;
+}
+
+function table(title: string, w: TestResult[] | undefined, d: TestResult[] | undefined): string[] {
+  const lines = [`**${title}**`, ''];
+  lines.push(
+    '| test | Wharf req/s | distribution req/s | ratio W/d | Wharf p50 / p99 ms | distribution p50 / p99 ms |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  const names = [...new Set([...(w ?? []).map((t) => t.name), ...(d ?? []).map((t) => t.name)])];
+  const fmt = (t: TestResult | undefined): string =>
+    t ? `${t.p50ms} / ${t.p99ms}${t.failed ? ` (${t.failed} failed)` : ''}` : 'n/a';
+  for (const name of names) {
+    const a = w?.find((t) => t.name === name);
+    const b = d?.find((t) => t.name === name);
+    const ratio = a && b && b.rps > 0 ? (a.rps / b.rps).toFixed(2) : 'n/a';
+    lines.push(
+      `| ${name} | ${a?.rps.toFixed(2) ?? 'n/a'} | ${b?.rps.toFixed(2) ?? 'n/a'} | ${ratio} | ${fmt(a)} | ${fmt(b)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 function markdown(
@@ -231,27 +306,23 @@ function markdown(
   const lines: string[] = [];
   lines.push(`Machine: ${meta.machine}. Node ${meta.node}. ${meta.when}.`, '');
   lines.push(`Command: \`${meta.command}\``, '');
-  lines.push(
-    '| zb test | Wharf req/s | distribution req/s | ratio | Wharf p50 / p99 (ms) | distribution p50 / p99 (ms) |',
-  );
-  lines.push('|---|---:|---:|---:|---:|---:|');
-  const names = (wharf ?? dist)?.tests.map((t) => t.name) ?? [];
-  for (const name of names) {
-    const w = wharf?.tests.find((t) => t.name === name);
-    const d = dist?.tests.find((t) => t.name === name);
-    const ratio = w && d && d.rps > 0 ? (w.rps / d.rps).toFixed(2) : 'n/a';
-    const fmt = (t: TestResult | undefined): string =>
-      t ? `${t.p50ms} / ${t.p99ms}${t.failed ? ` (${t.failed} failed)` : ''}` : 'n/a';
-    lines.push(
-      `| ${name} | ${w?.rps.toFixed(2) ?? 'n/a'} | ${d?.rps.toFixed(2) ?? 'n/a'} | ${ratio} | ${fmt(w)} | ${fmt(d)} |`,
-    );
+  lines.push(...table(`zot zb -c ${C} -n ${N}`, wharf?.tests, dist?.tests));
+  for (const r of [wharf, dist]) {
+    if (r?.zbError)
+      lines.push(`zb against ${r.name} failed:`, '', '```', r.zbError.trim(), '```', '');
   }
-  lines.push('');
   lines.push(
-    `Peak RSS (VmHWM): Wharf ${wharf?.peakRssMiB ?? 'n/a'} MiB, distribution ${dist?.peakRssMiB ?? 'n/a'} MiB.`,
+    ...table(
+      `bench/registry/loadgen -c ${C} -n ${N} (zb test shapes, Locations followed exactly)`,
+      wharf?.loadgen,
+      dist?.loadgen,
+    ),
   );
   lines.push(
-    `Wall time of the zb run: Wharf ${wharf?.seconds ?? 'n/a'} s, distribution ${dist?.seconds ?? 'n/a'} s.`,
+    `Peak RSS (VmHWM) over the whole run: Wharf ${wharf?.peakRssMiB ?? 'n/a'} MiB, distribution ${dist?.peakRssMiB ?? 'n/a'} MiB.`,
+  );
+  lines.push(
+    `Wall time: Wharf ${wharf?.seconds ?? 'n/a'} s, distribution ${dist?.seconds ?? 'n/a'} s.`,
   );
   return lines.join('\n');
 }
@@ -268,6 +339,7 @@ async function main(): Promise<void> {
     }
   }
   const work = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-'));
+  LOADGEN = buildLoadgen(work);
   try {
     const wharf = ONLY === 'distribution' ? undefined : await benchWharf(work);
     const dist = ONLY === 'wharf' ? undefined : await benchDistribution(work);
@@ -275,7 +347,7 @@ async function main(): Promise<void> {
       machine: `${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`,
       node: process.version,
       when: new Date().toISOString(),
-      command: `npx tsx bench/registry/run.ts -c ${C} -n ${N}  (zb -c ${C} -n ${N} -o stdout <url>; Wharf storage.fsync=${FSYNC !== '0'})`,
+      command: `npx tsx bench/registry/run.ts -c ${C} -n ${N}  (zb -c ${C} -n ${N} -o stdout <url>, then loadgen -c ${C} -n ${N} <url>; Wharf storage.fsync=${FSYNC !== '0'})`,
     };
     const outDir = path.join(ROOT, 'bench/registry/results');
     mkdirSync(outDir, { recursive: true });

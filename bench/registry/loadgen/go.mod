@@ -1,0 +1,3 @@
+module wharf.local/bench/registry/loadgen
+
+go 1.21
