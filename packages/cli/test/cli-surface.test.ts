@@ -89,6 +89,50 @@ describe('progress, keep-old-files and headers', () => {
     expect(existsSync(join(dir.path, 'out', 'big.bin'))).toBe(true);
   });
 
+  it('--platform picks the manifest of an index (manifest index create reads it from the config)', async () => {
+    const cfg = (arch: string): string => {
+      writeFileSync(
+        join(dir.path, `${arch}.json`),
+        JSON.stringify({ os: 'linux', architecture: arch }),
+      );
+      writeFileSync(join(dir.path, `${arch}.txt`), `${arch}\n`);
+      return `${arch}.json:application/vnd.oci.image.config.v1+json`;
+    };
+    const w = (args: string[]) => wharf(args, { cwd: dir.path });
+    for (const arch of ['amd64', 'arm64']) {
+      const r = await w([
+        'push',
+        '--image-spec',
+        'v1.0',
+        '--config',
+        cfg(arch),
+        `${reg.host}/plat:${arch}`,
+        `${arch}.txt`,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const idx = await w(['manifest', 'index', 'create', `${reg.host}/plat:all`, 'amd64', 'arm64']);
+    expect(idx.code, idx.stderr).toBe(0);
+    const arm = (await w(['resolve', `${reg.host}/plat:arm64`])).stdout;
+    expect((await w(['resolve', '--platform', 'linux/arm64', `${reg.host}/plat:all`])).stdout).toBe(
+      arm,
+    );
+    const pulled = await w([
+      'pull',
+      '--platform',
+      'linux/arm64',
+      '-o',
+      'plat',
+      `${reg.host}/plat:all`,
+    ]);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(existsSync(join(dir.path, 'plat', 'arm64.txt'))).toBe(true);
+    expect(existsSync(join(dir.path, 'plat', 'amd64.txt'))).toBe(false);
+    const missing = await w(['resolve', '--platform', 'linux/s390x', `${reg.host}/plat:all`]);
+    expect(missing.code).toBe(1);
+    expect((await w(['resolve', '--platform', 'linux', `${reg.host}/plat:all`])).code).toBe(2);
+  });
+
   it('-H adds request headers', async () => {
     const seen: IncomingHttpHeaders[] = [];
     const server = createServer((req, res) => {

@@ -9,6 +9,7 @@ import {
   sayJson,
 } from '../oras/command.js';
 import { parseConcurrency, parseFormat, remoteFlags } from '../oras/options.js';
+import { addPlatformOption, parsePlatform, selectPlatform } from '../oras/platform.js';
 import { PUSH_VERBS } from '../oras/progress.js';
 import { loadAnnotations, packAndPush } from '../oras/push.js';
 import { openTarget, requireReference, requireWritable } from '../oras/target.js';
@@ -23,6 +24,7 @@ interface AttachOptions {
   readonly disablePathValidation?: boolean;
   readonly format?: string;
   readonly tty?: boolean;
+  readonly platform?: string;
 }
 
 /** `wharf attach`: oras attach (a referrer with `subject`; tag-schema fallback when needed). */
@@ -39,6 +41,7 @@ export function registerAttach(program: Command, context: () => CommandContext):
     .option('--concurrency <n>', 'concurrent uploads', '5')
     .option('--disable-path-validation', 'allow absolute and parent file paths as titles');
   remoteCommand(cmd, { ociLayout: true, distributionSpec: true });
+  addPlatformOption(cmd);
   formatOption(cmd, 'text or json');
   cmd
     .addHelpText(
@@ -66,7 +69,12 @@ Examples:
       const t = await openTarget(ctx, subject, remoteFlags(opts));
       try {
         const signal = ctx.deps.signal;
-        const subjectDesc = await t.store.resolve(requireReference(t), { signal });
+        const subjectDesc = await selectPlatform(
+          t.store,
+          await t.store.resolve(requireReference(t), { signal }),
+          parsePlatform(opts.platform),
+          signal,
+        );
         const progress = progressFor(ctx, PUSH_VERBS, opts, format === 'json');
         let pushed;
         try {

@@ -3,6 +3,7 @@ import type { CommandContext } from '../deps.js';
 import { progressFor, say } from '../oras/command.js';
 import { copyArtifact } from '../oras/copy.js';
 import { addRemoteOptions, addTtyOption, parseConcurrency, remoteFlags } from '../oras/options.js';
+import { addPlatformOption, parsePlatform } from '../oras/platform.js';
 import { COPY_VERBS } from '../oras/progress.js';
 import { openTarget, requireWritable } from '../oras/target.js';
 
@@ -10,6 +11,7 @@ interface CopyOptions {
   readonly recursive?: boolean;
   readonly concurrency?: string;
   readonly tty?: boolean;
+  readonly platform?: string;
 }
 
 /** `wharf copy` (alias `cp`): oras cp, with `-r` for referrers. */
@@ -24,6 +26,7 @@ export function registerCopy(program: Command, context: () => CommandContext): v
     .option('--concurrency <n>', 'concurrent blob copies', '3');
   addRemoteOptions(cmd, 'from', { ociLayout: true, distributionSpec: true });
   addRemoteOptions(cmd, 'to', { ociLayout: true, distributionSpec: true });
+  addPlatformOption(cmd);
   addTtyOption(cmd)
     .addHelpText(
       'after',
@@ -55,7 +58,12 @@ Examples:
             root = await copyArtifact(
               src,
               dst,
-              { recursive: opts.recursive === true, concurrency, signal: ctx.deps.signal },
+              {
+                recursive: opts.recursive === true,
+                concurrency,
+                signal: ctx.deps.signal,
+                platform: parsePlatform(opts.platform),
+              },
               progress,
             );
           } finally {

@@ -3,6 +3,7 @@ import type { CommandContext } from '../deps.js';
 import { remoteCommand, sayJson } from '../oras/command.js';
 import { discoverJson, discoverReferrers, discoverTable, discoverTree } from '../oras/discover.js';
 import { parseFormat, remoteFlags } from '../oras/options.js';
+import { addPlatformOption, parsePlatform, selectPlatform } from '../oras/platform.js';
 import { openTarget, requireReference } from '../oras/target.js';
 import { usageError } from '../usage.js';
 
@@ -11,6 +12,7 @@ interface DiscoverOptions {
   readonly depth?: string;
   readonly format?: string;
   readonly output?: string;
+  readonly platform?: string;
 }
 
 /** `wharf discover`: oras discover (tree, json, table). */
@@ -24,6 +26,7 @@ export function registerDiscover(program: Command, context: () => CommandContext
     .option('--format <format>', 'output format: tree (default), json or table (deprecated)')
     .option('-o, --output <format>', 'deprecated synonym of --format');
   remoteCommand(cmd, { ociLayout: true, distributionSpec: true });
+  addPlatformOption(cmd);
   cmd
     .addHelpText(
       'after',
@@ -54,7 +57,12 @@ Examples:
       const t = await openTarget(ctx, target, remoteFlags(opts));
       try {
         const signal = ctx.deps.signal;
-        const subject = await t.store.resolve(requireReference(t), { signal });
+        const subject = await selectPlatform(
+          t.store,
+          await t.store.resolve(requireReference(t), { signal }),
+          parsePlatform(opts.platform),
+          signal,
+        );
         const referrers = await discoverReferrers(t.store, subject, {
           artifactType: opts.artifactType,
           depth: format === 'table' ? 1 : depth,

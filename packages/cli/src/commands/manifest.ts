@@ -6,6 +6,7 @@ import type { CommandContext } from '../deps.js';
 import { formatOption, progressFor, remoteCommand, say, sayJson } from '../oras/command.js';
 import { confirm, jsonText, plainDescriptor, prettyBytes, writeOutput } from '../oras/io.js';
 import { parseFormat, remoteFlags } from '../oras/options.js';
+import { addPlatformOption, parsePlatform, selectPlatform } from '../oras/platform.js';
 import { PUSH_VERBS } from '../oras/progress.js';
 import {
   fetchManifestOf,
@@ -23,6 +24,7 @@ interface FetchOptions {
   readonly output?: string;
   readonly format?: string;
   readonly mediaType?: string;
+  readonly platform?: string;
 }
 
 /** `wharf manifest fetch|fetch-config|push|delete|index`. */
@@ -45,6 +47,7 @@ export function registerManifest(program: Command, context: () => CommandContext
     .option('--media-type <types>', 'accepted media types (comma separated)')
     .option('-o, --output <file>', 'write the manifest to a file (- for stdout)');
   remoteCommand(fetch, { ociLayout: true });
+  addPlatformOption(fetch);
   formatOption(fetch, 'text or json')
     .addHelpText(
       'after',
@@ -55,11 +58,19 @@ export function registerManifest(program: Command, context: () => CommandContext
       const format = parseFormat(opts.format, ['text', 'json'], 'text');
       const t = await openTarget(ctx, target, remoteFlags(opts));
       try {
-        const { descriptor, bytes } = await fetchManifestOf(
-          t,
-          requireReference(t),
-          ctx.deps.signal,
-        );
+        const platform = parsePlatform(opts.platform);
+        const ref =
+          platform === undefined
+            ? requireReference(t)
+            : (
+                await selectPlatform(
+                  t.store,
+                  await t.store.resolve(requireReference(t), { signal: ctx.deps.signal }),
+                  platform,
+                  ctx.deps.signal,
+                )
+              ).digest;
+        const { descriptor, bytes } = await fetchManifestOf(t, ref, ctx.deps.signal);
         if (opts.output !== undefined && opts.output !== '-')
           await writeOutput(ctx, opts.output, bytes);
         if (format === 'json') {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../deps.js';
 import { formatOption, progressFor, remoteCommand, say, sayJson } from '../oras/command.js';
 import { parseConcurrency, parseFormat, remoteFlags } from '../oras/options.js';
+import { addPlatformOption, parsePlatform, selectPlatform } from '../oras/platform.js';
 import { PULL_VERBS } from '../oras/progress.js';
 import { pullFiles, titledNodes } from '../oras/pull.js';
 import { openTarget, requireReference } from '../oras/target.js';
@@ -14,6 +15,7 @@ interface PullOptions {
   readonly concurrency?: string;
   readonly format?: string;
   readonly tty?: boolean;
+  readonly platform?: string;
 }
 
 /** `wharf pull`: oras pull. Never writes outside the output directory unless `-T`. */
@@ -27,6 +29,7 @@ export function registerPull(program: Command, context: () => CommandContext): v
     .option('-T, --allow-path-traversal', 'allow file paths outside the output directory')
     .option('--concurrency <n>', 'concurrent downloads', '3');
   remoteCommand(cmd, { ociLayout: true });
+  addPlatformOption(cmd);
   formatOption(cmd, 'text or json');
   cmd
     .addHelpText(
@@ -53,7 +56,12 @@ Layers without an org.opencontainers.image.title annotation are skipped; use
       try {
         const ref = requireReference(t);
         const signal = ctx.deps.signal;
-        const root = await t.store.resolve(ref, { signal });
+        const root = await selectPlatform(
+          t.store,
+          await t.store.resolve(ref, { signal }),
+          parsePlatform(opts.platform),
+          signal,
+        );
         const progress = progressFor(ctx, PULL_VERBS, opts, format === 'json');
         let files;
         let skipped;

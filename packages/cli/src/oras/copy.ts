@@ -8,6 +8,7 @@ import {
   type PredecessorFinder,
 } from '@wharf/content';
 import { isDigest, isIndexMediaType, parseManifest, type Descriptor } from '@wharf/core';
+import { selectPlatform, type PlatformSpec } from './platform.js';
 import type { Progress } from './progress.js';
 import { requireReference, requireWritable, type OpenedTarget } from './target.js';
 
@@ -16,6 +17,8 @@ export interface CopyRequest {
   readonly recursive: boolean;
   readonly concurrency: number;
   readonly signal: AbortSignal;
+  /** Copy only this platform's manifest of an index. */
+  readonly platform?: PlatformSpec | undefined;
 }
 
 /** Maps the copy engine's progress events onto oras's status lines / bars. */
@@ -63,7 +66,11 @@ export async function copyArtifact(
   request: CopyRequest,
   progress: Progress,
 ): Promise<Descriptor> {
-  const srcRef = requireReference(src);
+  let srcRef = requireReference(src);
+  if (request.platform !== undefined) {
+    const root = await src.store.resolve(srcRef, { signal: request.signal });
+    srcRef = (await selectPlatform(src.store, root, request.platform, request.signal)).digest;
+  }
   const store = requireWritable(dst);
   const dstRef = destinationReference(src, dst) ?? '';
   const sameRegistry =
