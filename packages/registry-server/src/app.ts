@@ -8,6 +8,12 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
   MEDIA_TYPE_OCI_INDEX,
   createDigester,
+  isValidRepositoryName,
+  isValidTag,
+  manifestArtifactType,
+  manifestSubject,
+  manifestSuccessors,
+  parseManifest,
   isNonDistributableMediaType,
   isSupportedAlgorithm,
   isWharfError,
@@ -31,13 +37,6 @@ import { parseDuration, type RegistryConfig } from './config.js';
 import { RegistryError } from './errors.js';
 import { runGc as runGcImpl, type GcOptions, type GcResult } from './gc.js';
 import { parseContentRange, parseRangeHeader } from './http/range.js';
-import {
-  isValidRepositoryName,
-  isValidTag,
-  manifestArtifactType,
-  manifestSuccessors,
-  parseManifest,
-} from './internal/core-shim.js';
 import { ByteLru } from './internal/lru.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { MetadataStore } from './storage/metadata.js';
@@ -695,17 +694,20 @@ export async function createRegistryApp(
     const requiredBlobs: string[] = [];
     const optionalBlobs: string[] = [];
     const requiredManifests: string[] = [];
+    // The subject need not exist (it may be pushed later); everything else must.
+    const subjectDesc = manifestSubject(doc);
     for (const d of manifestSuccessors(doc)) {
+      if (d === subjectDesc) continue;
       if (doc.kind === 'index') requiredManifests.push(d.digest);
       else if (
         isNonDistributableMediaType(d.mediaType) ||
         (d.urls !== undefined && d.urls.length > 0)
-      )
+      ) {
         optionalBlobs.push(d.digest);
-      else requiredBlobs.push(d.digest);
+      } else requiredBlobs.push(d.digest);
     }
     const body0 = doc.kind === 'manifest' ? doc.manifest : doc.index;
-    const subject = body0.subject?.digest;
+    const subject = subjectDesc?.digest;
     const artifactType = manifestArtifactType(doc);
     const result = await blobs.lock.run(digest, async () => {
       await blobs.writeBytes(digest, bytes);
