@@ -13,7 +13,9 @@ export type SbomErrorCode =
   /** An option is out of range or malformed (platform string, format name, …). */
   | 'INVALID_OPTION'
   /** The layer cache could not be read or written. */
-  | 'CACHE_ERROR';
+  | 'CACHE_ERROR'
+  /** The caller's AbortSignal fired. */
+  | 'ABORTED';
 
 /** The error class of @wharf/sbom. */
 export class SbomError extends WharfError<SbomErrorCode> {}

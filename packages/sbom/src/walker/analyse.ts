@@ -13,6 +13,9 @@ import {
 /** Bumped whenever the analysis or a cataloger changes, so old cache entries are ignored. */
 export const ANALYSER_VERSION = 1;
 
+/** Bytes of recently read files kept for hard links that point at them. */
+const HARDLINK_KEEP_BYTES = 8 * 1024 * 1024;
+
 /** Default cap on a buffered file. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -83,6 +86,7 @@ export async function analyseEntries(
   const layer = options.layer === undefined ? {} : { layer: options.layer };
   // content of captured files by path, for hard links that point at them later in the layer
   const captured = new Map<string, { meta: FileMeta; content: Uint8Array }>();
+  let keptBytes = 0;
 
   const runCatalogers = (
     meta: FileMeta,
@@ -108,7 +112,7 @@ export async function analyseEntries(
   try {
     for await (const entry of entries) {
       if (options.signal?.aborted === true) {
-        throw new SbomError('INVALID_OPTION', 'aborted', { cause: options.signal.reason });
+        throw new SbomError('ABORTED', 'the scan was aborted', { cause: options.signal.reason });
       }
       const path = normalizeEntryPath(entry.name);
       if (path === undefined) {
@@ -196,8 +200,17 @@ export async function analyseEntries(
       const body = entry.body();
       const content = await readCapped(body, entry.size, sniff);
       if (content === undefined) continue;
-      captured.set(path, { meta, content });
-      if (captured.size > 64) captured.delete(captured.keys().next().value ?? '');
+      // keep recent small files for hard links later in the layer, within a fixed budget
+      if (content.byteLength <= HARDLINK_KEEP_BYTES) {
+        captured.set(path, { meta, content });
+        keptBytes += content.byteLength;
+        while (keptBytes > HARDLINK_KEEP_BYTES) {
+          const oldest = captured.keys().next().value;
+          if (oldest === undefined) break;
+          keptBytes -= captured.get(oldest)?.content.byteLength ?? 0;
+          captured.delete(oldest);
+        }
+      }
       runCatalogers(meta, content, wanted);
     }
   } catch (err) {

@@ -282,3 +282,13 @@ describe('SquashedTree.resolve', () => {
     expect(w?.map((x) => x.code)).toEqual(['LINK_ESCAPES_ROOT']);
   });
 });
+
+describe('cancellation', () => {
+  it('stops with ABORTED when the signal fires', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(scan([await base()], { signal: ac.signal })).rejects.toSatisfy((e) =>
+      isWharfError(e, 'ABORTED'),
+    );
+  });
+});
