@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -131,6 +131,36 @@ describe('progress, keep-old-files and headers', () => {
     const missing = await w(['resolve', '--platform', 'linux/s390x', `${reg.host}/plat:all`]);
     expect(missing.code).toBe(1);
     expect((await w(['resolve', '--platform', 'linux', `${reg.host}/plat:all`])).code).toBe(2);
+  });
+
+  it('blob push|fetch|delete and manifest fetch|delete round-trip', async () => {
+    const w = (args: string[]) => wharf(args, { cwd: dir.path });
+    writeFileSync(join(dir.path, 'b.bin'), Buffer.from([0, 1, 2, 255, 254]));
+    const pushed = await w(['blob', 'push', '--descriptor', `${reg.host}/blobs`, 'b.bin']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const desc = JSON.parse(pushed.stdout) as { digest: string; size: number };
+    expect(desc.size).toBe(5);
+    const fetched = await w(['blob', 'fetch', '-o', 'b2.bin', `${reg.host}/blobs@${desc.digest}`]);
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(readFileSync(join(dir.path, 'b2.bin'))).toEqual(readFileSync(join(dir.path, 'b.bin')));
+    expect((await w(['blob', 'fetch', `${reg.host}/blobs@${desc.digest}`])).code).toBe(2);
+    const del = await w(['blob', 'delete', '-f', `${reg.host}/blobs@${desc.digest}`]);
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stdout).toBe(`Deleted [registry] ${reg.host}/blobs@${desc.digest}\n`);
+    expect(
+      (await w(['blob', 'fetch', '-o', 'b3.bin', `${reg.host}/blobs@${desc.digest}`])).code,
+    ).toBe(1);
+    const json = await w(['manifest', 'fetch', '--format', 'json', `${reg.host}/tty:v1`]);
+    const doc = JSON.parse(json.stdout) as { reference: string; content: { layers: unknown[] } };
+    expect(doc.content.layers).toHaveLength(1);
+    const cancelled = await wharf(['manifest', 'delete', `${reg.host}/tty:v1`], {
+      cwd: dir.path,
+      stdin: 'n\n',
+    });
+    expect(cancelled.stdout).toBe('Operation cancelled.\n');
+    const gone = await w(['manifest', 'delete', '-f', `${reg.host}/tty:v1`]);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect((await w(['resolve', `${reg.host}/tty:v1`])).code).toBe(1);
   });
 
   it('-H adds request headers', async () => {

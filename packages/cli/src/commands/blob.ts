@@ -1,5 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fetchAll } from '@wharf/content';
@@ -94,12 +97,23 @@ export function registerBlob(program: Command, context: () => CommandContext): v
       try {
         const signal = ctx.deps.signal;
         const desc = await describeBlob(t, blobDigest(t, target), signal);
-        if (opts.output !== undefined) {
-          const bytes = await fetchAll(t.store, desc, {
-            signal,
-            maxBytes: Number.MAX_SAFE_INTEGER,
-          });
-          await writeOutput(ctx, opts.output, bytes);
+        if (opts.output === '-') {
+          const bytes = await fetchAll(t.store, desc, { signal, maxBytes: 64 * 1024 * 1024 });
+          await writeOutput(ctx, '-', bytes);
+        } else if (opts.output !== undefined) {
+          // Streamed and verified by the store; written to a temp file and renamed when complete.
+          const path = resolve(ctx.deps.cwd, opts.output);
+          const tmp = `${path}.wharf-${randomBytes(6).toString('hex')}.tmp`;
+          try {
+            await pipeline(
+              Readable.from(await t.store.fetch(desc, { signal })),
+              createWriteStream(tmp),
+              { signal },
+            );
+            await rename(tmp, path);
+          } finally {
+            await rm(tmp, { force: true });
+          }
         }
         if (opts.descriptor) say(ctx, jsonText(plainDescriptor(desc), opts.pretty === true));
       } finally {
