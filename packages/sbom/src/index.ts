@@ -15,6 +15,7 @@ export { parsePythonMetadata, normalizePypiName } from './catalogers/python.js';
 export { readGoBuildInfo, goPackages, type GoBuildInfo } from './catalogers/golang.js';
 export { catalogJavaArchive } from './catalogers/java.js';
 export { parseGemspec } from './catalogers/ruby.js';
+export { readCargoAuditable } from './catalogers/rust.js';
 export { parseRpmHeader, parseRpmSqlite } from './catalogers/rpm.js';
 export { parseOsRelease, distroFromFields } from './catalogers/os-release.js';
 export { formatPurl, purlWithoutQualifiers } from './identity/purl.js';

@@ -2,7 +2,7 @@ import type { Logger } from '@wharf/core';
 
 /** Ecosystems Wharf catalogs; each maps to one purl type. */
 export type PackageType =
-  'deb' | 'apk' | 'rpm' | 'npm' | 'python' | 'go-module' | 'java-archive' | 'gem';
+  'deb' | 'apk' | 'rpm' | 'npm' | 'python' | 'go-module' | 'java-archive' | 'gem' | 'rust-crate';
 
 /** A non-fatal problem found while reading an image (corrupt file, escaping link, size cap, …). */
 export interface SbomWarning {

@@ -7,6 +7,7 @@ import { osReleaseCataloger } from './os-release.js';
 import { pythonCataloger } from './python.js';
 import { rpmCataloger } from './rpm.js';
 import { rubyCataloger } from './ruby.js';
+import { rustCataloger } from './rust.js';
 import type { Cataloger } from './types.js';
 
 /** The image catalogers, in the order their evidence is assembled. */
@@ -18,6 +19,7 @@ export const DEFAULT_CATALOGERS: readonly Cataloger[] = [
   npmCataloger,
   pythonCataloger,
   goCataloger,
+  rustCataloger,
   javaCataloger,
   rubyCataloger,
 ];

@@ -59,6 +59,7 @@ const SOURCE_INFO: Readonly<Record<Package['type'], string>> = {
   'go-module': 'go module information',
   'java-archive': 'java archive',
   gem: 'installed gemspec',
+  'rust-crate': 'rust cargo-auditable data',
 };
 
 function spdxId(prefix: string, s: string): string {
