@@ -306,6 +306,33 @@ describe.skipIf(!registryBin)('RemoteRepository against distribution', () => {
     ).toMatch(/^(NAME_UNKNOWN|HTTP_404|UNSUPPORTED)$/);
   });
 
+  it('maintains the tag index in forced tag mode even when the registry answers OCI-Subject', async () => {
+    const { desc: subject } = await pushImage(
+      'test/forced-tag',
+      'v1',
+      enc.encode('forced subject'),
+    );
+    const bytes = manifestBytes(configDesc, [configDesc], {
+      artifactType: 'application/vnd.forced',
+      subject,
+    });
+    const desc = blob(bytes, MT);
+    // Pretend the registry has the referrers API: it answers the manifest PUT with OCI-Subject.
+    const withSubject = faultyFetch((url, init, res) => {
+      if ((init?.method ?? 'GET') !== 'PUT' || !url.pathname.includes('/manifests/')) return res;
+      const headers = new Headers(res.headers);
+      headers.set('OCI-Subject', subject.digest);
+      return new Response(res.body, { status: res.status, headers });
+    });
+    await client({ fetch: withSubject.fetch })
+      .repository('test/forced-tag', { referrersMode: 'tag' })
+      .push(desc, bytes);
+    const index = await client()
+      .repository('test/forced-tag', { referrersMode: 'tag' })
+      .referrers(subject);
+    expect(index.map((d) => d.digest)).toEqual([desc.digest]);
+  });
+
   it('keeps both referrers when two clients attach at once', async () => {
     const { desc: subject } = await pushImage('test/race', 'v1', enc.encode('race subject'));
     for (let round = 0; round < 3; round++) {

@@ -189,7 +189,9 @@ export class RemoteRepository implements GraphTarget, Deleter, TagLister, Mounte
       return; // Not a manifest Wharf parses: no subject to index.
     }
     if (!subject) return;
-    if (result.subject !== undefined) {
+    // A forced tag mode (`--distribution-spec v1.1-referrers-tag`) maintains the tag index even
+    // when the registry also indexed the subject, as oras does.
+    if (result.subject !== undefined && this.#referrers.mode !== 'tag') {
       this.#referrers.detect('supported');
       return;
     }
