@@ -55,6 +55,7 @@ export async function runGc(deps: GcDeps, options: Required<GcOptions>): Promise
   let bytesFreed = 0;
   for (const digest of await meta.unreferencedBlobs(cutoff)) {
     await blobs.lock.run(digest, async () => {
+      if (blobs.isPinned(digest)) return;
       const size = await blobs.stat(digest);
       if (await meta.deleteBlobIfUnreferenced(digest, cutoff)) {
         await blobs.delete(digest);

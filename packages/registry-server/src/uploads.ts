@@ -134,6 +134,16 @@ export class UploadManager {
           },
         );
       }
+      if (body && options.finalDigest !== undefined && session.offset === 0) {
+        const deduped = await this.#writeExisting(
+          repository,
+          id,
+          body,
+          options.finalDigest,
+          options,
+        );
+        if (deduped) return { done: true, blob: deduped };
+      }
       const file = this.#blobs.uploadPath(id);
       let state = this.#hashes.get(id);
       if (state && state.offset !== session.offset) {
@@ -233,6 +243,62 @@ export class UploadManager {
         throw err;
       }
     });
+  }
+
+  /**
+   * Dedupe fast path for a one-shot upload (monolithic PUT or POST ?digest=) of a blob the
+   * registry already stores: the body is hashed and verified but not written again. The digest
+   * is pinned (under its lock) so GC cannot remove the stored copy meanwhile. Returns undefined
+   * when the blob is not stored (the caller writes it normally).
+   */
+  async #writeExisting(
+    repository: string,
+    id: string,
+    body: AsyncIterable<Uint8Array>,
+    digest: string,
+    options: WriteOptions,
+  ): Promise<BlobInfo | undefined> {
+    const blobs = this.#blobs;
+    const stored = await blobs.lock.run(digest, async () => {
+      const row = await this.#meta.getBlob(digest);
+      if (!row || (await blobs.stat(digest)) !== row.size) return undefined;
+      blobs.pin(digest);
+      return row;
+    });
+    if (!stored) return undefined;
+    try {
+      const { algorithm } = parseSupportedDigest(digest);
+      const hash = createHash(algorithm);
+      const expected = options.contentLength ?? stored.size;
+      let written = 0;
+      for await (const chunk of body) {
+        written += chunk.byteLength;
+        if (written > expected)
+          throw new RegistryError(
+            'DIGEST_INVALID',
+            `body is longer than the declared ${expected} bytes`,
+          );
+        hash.update(chunk);
+      }
+      if (written !== expected)
+        throw new RegistryError('DIGEST_INVALID', `body is ${written} bytes, declared ${expected}`);
+      const actual = `${algorithm}:${hash.digest('hex')}`;
+      if (actual !== digest || written !== stored.size) {
+        await this.#remove(id);
+        throw new RegistryError(
+          'DIGEST_INVALID',
+          `provided digest ${digest} does not match content ${actual}`,
+        );
+      }
+      const blob: BlobInfo = { digest, size: written };
+      await blobs.lock.run(digest, () => this.#meta.commitBlob(repository, blob, this.#now()));
+      this.#hashes.delete(id);
+      await this.#meta.deleteUpload(id);
+      await fs.rm(blobs.uploadPath(id), { force: true });
+      return blob;
+    } finally {
+      blobs.unpin(digest);
+    }
   }
 }
 

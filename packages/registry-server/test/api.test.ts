@@ -198,6 +198,18 @@ describe('blobs', () => {
     }
   });
 
+  it('re-uploading a stored blob verifies it without rewriting (dedupe) and links it', async () => {
+    const data = 'dedupe me '.repeat(100);
+    const d = await t.pushBlob('one', data);
+    const loc = (await t.req('POST', '/v2/two/blobs/uploads/')).headers.get('location') as string;
+    const bad = await t.req('PUT', `${loc}?digest=${d}`, { body: 'x'.repeat(data.length) });
+    expect(bad.status).toBe(400);
+    expect((await t.req('HEAD', `/v2/two/blobs/${d}`)).status).toBe(404);
+    const loc2 = (await t.req('POST', '/v2/two/blobs/uploads/')).headers.get('location') as string;
+    expect((await t.req('PUT', `${loc2}?digest=${d}`, { body: data })).status).toBe(201);
+    expect(await (await t.req('GET', `/v2/two/blobs/${d}`)).text()).toBe(data);
+  });
+
   it('supports sha512', async () => {
     const data = 'sha512 content';
     const d = sha512(data);

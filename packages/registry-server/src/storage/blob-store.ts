@@ -31,6 +31,22 @@ export class BlobStore {
   readonly #dirs = new Set<string>();
   /** Temp files being written right now (GC skips them). */
   readonly inFlight = new Set<string>();
+  readonly #pins = new Map<string, number>();
+
+  /** Marks a stored blob as in use by an in-flight request: GC keeps it. Call under `lock`. */
+  pin(digest: string): void {
+    this.#pins.set(digest, (this.#pins.get(digest) ?? 0) + 1);
+  }
+
+  unpin(digest: string): void {
+    const n = (this.#pins.get(digest) ?? 1) - 1;
+    if (n <= 0) this.#pins.delete(digest);
+    else this.#pins.set(digest, n);
+  }
+
+  isPinned(digest: string): boolean {
+    return this.#pins.has(digest);
+  }
 
   constructor(root: string, options: { fsync: boolean }) {
     this.root = root;
