@@ -545,14 +545,21 @@ for (const [label, bin] of [
           notationOk: c.code === undefined,
           wharfOk: c.code === undefined,
         });
-        // notation names the failed check in its debug log when it logs one; otherwise it only
-        // reports that all signatures failed.
-        expect(n.out, c.name).toMatch(
-          c.code === undefined
-            ? c.notation
-            : new RegExp(`${c.notation.source}|signature verification failed`, 'i'),
-        );
-        if (c.code) expect(w.error?.code, c.name).toBe(c.code);
+        expect(n.out, c.name).toMatch(c.notation);
+        if (c.code) {
+          // notation -d logs `<check> validation failed. Failure reason: <reason>`.
+          const m = /level=error msg="?(\w+) validation failed\. Failure reason: ([^\n]*)/.exec(
+            n.out,
+          );
+          expect(m?.[1], c.name).toBe(w.error?.detail?.check);
+          expect(w.error?.code, c.name).toBe(c.code);
+          const reason = w.checks.find((x) => x.status === 'failed')?.reason ?? '';
+          if (c.name === 'untrusted root' || c.name.startsWith('expired')) {
+            expect(m?.[2], c.name).toBe(reason);
+          }
+        } else {
+          for (const warning of w.warnings) expect(n.out, c.name).toContain(`Warning: ${warning}`);
+        }
       }
     }, 180_000);
     for (const format of ['jws', 'cose'] as const) {

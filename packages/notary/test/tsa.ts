@@ -94,10 +94,10 @@ export async function serveOpensslTsa(
       const reqPath = join(tsa.dir, `${id}.tsq`);
       const respPath = join(tsa.dir, `${id}.tsr`);
       writeFileSync(reqPath, Buffer.concat(chunks));
-      try {
-        execFileSync(
-          'openssl',
-          [
+      // Retry once: a loaded machine occasionally fails a single openssl run.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const args = [
             'ts',
             '-reply',
             '-config',
@@ -106,15 +106,19 @@ export async function serveOpensslTsa(
             reqPath,
             '-out',
             respPath,
-          ],
-          { stdio: 'ignore' },
-        );
-        res
-          .writeHead(200, { 'content-type': 'application/timestamp-reply' })
-          .end(readFileSync(respPath));
-      } catch {
-        res.writeHead(500).end();
+          ];
+          execFileSync('openssl', args, { stdio: 'pipe' });
+          res
+            .writeHead(200, { 'content-type': 'application/timestamp-reply' })
+            .end(readFileSync(respPath));
+          return;
+        } catch (err) {
+          console.error(
+            `openssl ts failed (attempt ${attempt + 1}): ${String((err as { stderr?: Buffer }).stderr ?? err)}`,
+          );
+        }
       }
+      res.writeHead(500).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
