@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { getuid } from 'node:process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,10 @@ import { writeSpdx } from './writers/spdx.js';
 
 const FIXTURES = ['base', 'node', 'python', 'go', 'whiteout'] as const;
 type Fixture = (typeof FIXTURES)[number];
-const CACHE_DIR = join(REPO_ROOT, '.fixtures/sbom');
+// Outside the checkout, so a fresh clone on the same machine (CI) reuses images built before.
+const CACHE_DIR =
+  process.env['WHARF_FIXTURE_CACHE'] ??
+  join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'wharf-test-fixtures', 'sbom');
 const SCRIPT = join(REPO_ROOT, 'packages/sbom/scripts/build-fixtures.sh');
 const ALLOWLIST = join(REPO_ROOT, 'packages/sbom/test-fixtures/syft-allowlist.json');
 
