@@ -2,7 +2,7 @@
  * Registry benchmark: zot's `zb -c <C> -n <N>` against Wharf and against the CNCF distribution
  * registry v3, side by side in one run, both on local filesystem storage in a temp dir on
  * 127.0.0.1. Reports req/s, p50 and p99 per zb test, the ratio Wharf/distribution, and the
- * peak RSS (VmHWM) of each server. Writes bench/registry/results/latest.{json,md}.
+ * peak RSS (VmHWM) of each server. Writes bench/results/registry/latest.{json,md} (git-ignored).
  *
  * Usage: npx tsx bench/registry/run.ts [-c 10] [-n 100] [--only wharf|distribution] [--keep]
  * Env: ZB, REGISTRY (paths; default <repo>/.peers/bin/{zb,registry}), WHARF_BENCH_FSYNC=0|1.
@@ -346,10 +346,13 @@ async function main(): Promise<void> {
     const meta = {
       machine: `${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`,
       node: process.version,
-      when: new Date().toISOString(),
+      when: `${new Date().toISOString()}, load average at start ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (background builds were running: numbers are noisy)`,
       command: `npx tsx bench/registry/run.ts -c ${C} -n ${N}  (zb -c ${C} -n ${N} -o stdout <url>, then loadgen -c ${C} -n ${N} <url>; Wharf storage.fsync=${FSYNC !== '0'})`,
     };
-    const outDir = path.join(ROOT, 'bench/registry/results');
+    const outDir = path.join(ROOT, 'bench/results/registry');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(
       path.join(outDir, 'latest.json'),
