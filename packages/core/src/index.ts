@@ -12,3 +12,4 @@ export * from './reference.js';
 export * from './json.js';
 export * from './descriptor.js';
 export * from './manifest.js';
+export * from './abort.js';

@@ -1,4 +1,4 @@
-import { ContentError, isWharfError, WharfError } from '@wharf/core';
+import { abortableSleep, ContentError, isWharfError, type WharfError } from '@wharf/core';
 
 /** Throws `ContentError('ABORTED')` when the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -22,28 +22,10 @@ export function isAbortLike(err: unknown): boolean {
 
 /** Resolves after `ms`, or rejects with ABORTED when the signal fires first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, abortError);
 }
 
-/**
- * True for Wharf's own coded errors. Stricter than core's `isWharfError`, which also matches Node
- * system errors (they carry a string `code` such as `ENOENT`): WharfError instances always own a
- * `detail` property.
- */
+/** True for Wharf's own coded errors (never Node system errors such as `ENOENT`). */
 export function isOwnError(err: unknown): err is WharfError {
-  return err instanceof WharfError || (isWharfError(err) && Object.hasOwn(err, 'detail'));
+  return isWharfError(err);
 }

@@ -1,3 +1,4 @@
+import { abortableSleep } from '@wharf/core';
 import { RegistryClientError } from '../errors.js';
 
 /** The error thrown when a caller's signal fires. */
@@ -12,19 +13,5 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** Waits `ms`, or rejects with `ABORTED` as soon as the signal fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, abortError);
 }
