@@ -1,3 +1,0 @@
-module wharf.local/bench/registry/loadgen
-
-go 1.21
