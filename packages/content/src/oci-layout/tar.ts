@@ -7,6 +7,10 @@ import { BLOBS_DIR, INDEX_FILE, OCI_LAYOUT_FILE, parseIndex, parseOciLayout } fr
 import { ioError, readFileRange } from './io.js';
 import { LayoutReader, type LayoutSource } from './reader.js';
 
+// Hand-written header reader: a layout archive is opened for random access (an index of member
+// offsets, then each blob streamed straight from its offset), which streaming parsers such as
+// tar-stream cannot do without reading the whole archive front to back for every blob.
+
 /** A regular file inside a tar archive. */
 export interface TarMember {
   readonly name: string;
