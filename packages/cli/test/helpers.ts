@@ -1,7 +1,6 @@
 // Test support for the oras-compatible commands: run wharf in-process, run oras, start registries.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -89,74 +88,14 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// The distribution registry and free ports come from @wharf/testkit, shared with other packages.
+export { freePort, startDistribution } from '@wharf/testkit';
 
+/** A registry a test started (Wharf's or distribution). */
 export interface TestRegistry {
   /** `127.0.0.1:<port>` */
   readonly host: string;
   stop(): Promise<void>;
-}
-
-/** Starts the CNCF distribution registry (no referrers API) with storage in a temp dir. */
-export async function startDistribution(binary: string): Promise<TestRegistry> {
-  const dir = tempDir('wharf-cli-dist-');
-  const port = await freePort();
-  writeFileSync(
-    join(dir.path, 'config.yml'),
-    `version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: ${join(dir.path, 'data')}
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:${port}
-  secret: wharf-test
-`,
-  );
-  const child: ChildProcess = spawn(binary, ['serve', join(dir.path, 'config.yml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://${host}/v2/`);
-      await res.body?.cancel();
-      if (res.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`registry did not start: ${err.slice(0, 2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    host,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
-      dir.remove();
-    },
-  };
 }
 
 /** Starts Wharf's own registry in-process on a free port. */

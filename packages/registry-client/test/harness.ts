@@ -1,12 +1,13 @@
 // Test support: starts the CNCF distribution registry on 127.0.0.1 and a small token server.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createSign, randomUUID, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { freePort } from '@wharf/testkit';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -23,84 +24,13 @@ export function requirePeer(name: string): string | undefined {
   return undefined;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createNetServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
-
-export interface RunningRegistry {
-  readonly host: string;
-  readonly dir: string;
-  stop(): Promise<void>;
-}
-
-export type RegistryAuth =
-  | { readonly kind: 'htpasswd'; readonly file: string }
-  | { readonly kind: 'token'; readonly realm: string; readonly certFile: string };
-
-/** Starts `registry serve` with filesystem storage in a temp dir. */
-export async function startRegistry(binary: string, auth?: RegistryAuth): Promise<RunningRegistry> {
-  const dir = mkdtempSync(join(tmpdir(), 'wharf-reg-'));
-  const port = await freePort();
-  let authYaml = '';
-  if (auth?.kind === 'htpasswd') {
-    authYaml = `auth:\n  htpasswd:\n    realm: wharf-test\n    path: ${auth.file}\n`;
-  } else if (auth?.kind === 'token') {
-    authYaml = `auth:\n  token:\n    realm: ${auth.realm}\n    service: wharf-test\n    issuer: wharf-test-issuer\n    rootcertbundle: ${auth.certFile}\n`;
-  }
-  const config = `version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: ${join(dir, 'data')}
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:${port}
-  secret: wharf-test-secret
-${authYaml}`;
-  writeFileSync(join(dir, 'config.yml'), config);
-  const child: ChildProcess = spawn(binary, ['serve', join(dir, 'config.yml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://${host}/v2/`);
-      await res.body?.cancel();
-      if (res.status === 200 || res.status === 401) break;
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`registry did not start: ${stderr.slice(0, 2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    host,
-    dir,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+// The distribution registry and free ports come from @wharf/testkit, shared with other packages.
+export {
+  freePort,
+  startDistribution as startRegistry,
+  type DistributionAuth as RegistryAuth,
+  type RunningDistribution as RunningRegistry,
+} from '@wharf/testkit';
 
 export interface TokenServer {
   readonly realm: string;

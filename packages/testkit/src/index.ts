@@ -1,2 +1,3 @@
 export {};
 export * from './peers.js';
+export * from './distribution.js';
