@@ -1,9 +1,12 @@
 import type { Logger } from '@wharf/core';
 import type { WharfPaths } from './paths.js';
 
-/** A writable text stream: stdout or stderr, or a test double. */
+/**
+ * A writable stream: stdout or stderr, or a test double. Strings are text; a `Uint8Array` is
+ * written as raw bytes (`blob fetch -o -`), never re-encoded.
+ */
 export interface TextOut {
-  write(chunk: string): unknown;
+  write(chunk: string | Uint8Array): unknown;
   /** True when the stream is a terminal (progress bars, colours). */
   readonly isTTY?: boolean;
 }

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '@wharf/cli';
@@ -144,6 +148,23 @@ describe('progress, keep-old-files and headers', () => {
     expect(fetched.code, fetched.stderr).toBe(0);
     expect(readFileSync(join(dir.path, 'b2.bin'))).toEqual(readFileSync(join(dir.path, 'b.bin')));
     expect((await w(['blob', 'fetch', `${reg.host}/blobs@${desc.digest}`])).code).toBe(2);
+    // -o - is binary-safe: random bytes (invalid UTF-8 included) come back byte for byte.
+    const random = randomBytes(300_000);
+    writeFileSync(join(dir.path, 'r.bin'), random);
+    const rDesc = JSON.parse(
+      (await w(['blob', 'push', '--descriptor', `${reg.host}/blobs`, 'r.bin'])).stdout,
+    ) as { digest: string };
+    const toStdout = await w(['blob', 'fetch', '-o', '-', `${reg.host}/blobs@${rDesc.digest}`]);
+    expect(toStdout.code, toStdout.stderr).toBe(0);
+    expect(toStdout.stdoutBytes?.equals(random)).toBe(true);
+    // …and through the real process.stdout of the built binary, piped.
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    const piped = await promisify(execFile)(
+      process.execPath,
+      [bin, 'blob', 'fetch', '-o', '-', `${reg.host}/blobs@${rDesc.digest}`],
+      { cwd: dir.path, encoding: 'buffer', maxBuffer: 4 * 1024 * 1024, env: { HOME: dir.path } },
+    );
+    expect(Buffer.compare(piped.stdout, random)).toBe(0);
     const del = await w(['blob', 'delete', '-f', `${reg.host}/blobs@${desc.digest}`]);
     expect(del.code, del.stderr).toBe(0);
     expect(del.stdout).toBe(`Deleted [registry] ${reg.host}/blobs@${desc.digest}\n`);

@@ -1,6 +1,6 @@
 // Test support for the oras-compatible commands: run wharf in-process, run oras, start registries.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,29 +8,22 @@ import { main } from '@wharf/cli';
 import { loadConfig, startServer } from '@wharf/registry-server';
 import { peerPath, requirePeer as testkitPeer } from '@wharf/testkit';
 
-/** Where the peer probe of this machine left the tools before scripts/peers.sh finished. */
-const PROBE_PATHS: Record<'oras' | 'registry', string> = {
-  oras: '/tmp/probe/bin/oras',
-  registry: '/tmp/probe/gi-registry/registry',
-};
-
 /**
- * A peer: `$WHARF_PEER_<NAME>`, else `<repo>/.peers/bin` (testkit), else the probe's copy;
- * undefined to skip, or testkit's error when WHARF_REQUIRE_PEERS=1 and it is missing.
+ * A peer: `$WHARF_PEER_<NAME>`, else `<repo>/.peers/bin` (testkit); undefined to skip, or
+ * testkit's error when WHARF_REQUIRE_PEERS=1 and it is missing.
  */
 export function peer(name: 'oras' | 'registry'): string | undefined {
   const fromEnv = process.env[`WHARF_PEER_${name.toUpperCase()}`];
   if (fromEnv) return fromEnv;
-  const installed = peerPath(name);
-  if (installed) return installed;
-  if (existsSync(PROBE_PATHS[name])) return PROBE_PATHS[name];
-  return testkitPeer(name);
+  return peerPath(name) ?? testkitPeer(name);
 }
 
 export interface RunResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** stdout exactly as written (strings UTF-8 encoded, byte chunks as they came). */
+  readonly stdoutBytes?: Buffer;
 }
 
 /** Runs `wharf` in-process with captured output (non-TTY) and a private docker config. */
@@ -38,7 +31,7 @@ export async function wharf(
   args: readonly string[],
   options: { cwd: string; env?: Record<string, string>; stdin?: string; tty?: boolean },
 ): Promise<RunResult> {
-  let stdout = '';
+  const out: Buffer[] = [];
   let stderr = '';
   let stdin: PassThrough | undefined;
   if (options.stdin !== undefined) {
@@ -46,14 +39,19 @@ export async function wharf(
     stdin.end(options.stdin);
   }
   const code = await main(args, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty === true },
-    stderr: { write: (s: string) => (stderr += s) },
+    stdout: {
+      write: (s: string | Uint8Array) =>
+        out.push(typeof s === 'string' ? Buffer.from(s) : Buffer.from(s)),
+      isTTY: options.tty === true,
+    },
+    stderr: { write: (s: string | Uint8Array) => (stderr += s.toString()) },
     ...(stdin ? { stdin } : {}),
     env: { HOME: options.cwd, DOCKER_CONFIG: join(options.cwd, '.docker'), ...options.env },
     cwd: options.cwd,
     signal: new AbortController().signal,
   });
-  return { code, stdout, stderr };
+  const stdoutBytes = Buffer.concat(out);
+  return { code, stdout: stdoutBytes.toString('utf8'), stderr, stdoutBytes };
 }
 
 /** Runs a peer binary. */

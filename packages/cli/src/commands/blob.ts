@@ -5,11 +5,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { fetchAll } from '@wharf/content';
 import { WharfError, digestBytes, isDigest, type Descriptor } from '@wharf/core';
 import type { CommandContext } from '../deps.js';
 import { progressFor, remoteCommand, say } from '../oras/command.js';
-import { confirm, jsonText, plainDescriptor, writeOutput } from '../oras/io.js';
+import { confirm, jsonText, plainDescriptor, writeStdoutBytes } from '../oras/io.js';
 import { remoteFlags } from '../oras/options.js';
 import { PUSH_VERBS } from '../oras/progress.js';
 import { pushBlob } from '../oras/push.js';
@@ -98,8 +97,10 @@ export function registerBlob(program: Command, context: () => CommandContext): v
         const signal = ctx.deps.signal;
         const desc = await describeBlob(t, blobDigest(t, target), signal);
         if (opts.output === '-') {
-          const bytes = await fetchAll(t.store, desc, { signal, maxBytes: 64 * 1024 * 1024 });
-          await writeOutput(ctx, '-', bytes);
+          // Raw bytes, streamed; the store verifies size and digest at the end (exit 1 if wrong).
+          for await (const chunk of await t.store.fetch(desc, { signal })) {
+            await writeStdoutBytes(ctx, chunk);
+          }
         } else if (opts.output !== undefined) {
           // Streamed and verified by the store; written to a temp file and renamed when complete.
           const path = resolve(ctx.deps.cwd, opts.output);

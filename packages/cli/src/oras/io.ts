@@ -20,10 +20,23 @@ export function jsonText(value: unknown, pretty: boolean): string {
   return pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value);
 }
 
-/** Raw JSON bytes, re-indented with `--pretty`. */
-export function prettyBytes(bytes: Uint8Array, pretty: boolean): string {
-  const text = Buffer.from(bytes).toString('utf8');
-  return pretty ? `${JSON.stringify(JSON.parse(text), null, 2)}\n` : text;
+/** The raw bytes untouched, or JSON re-indented with `--pretty`. */
+export function prettyBytes(bytes: Uint8Array, pretty: boolean): string | Uint8Array {
+  if (!pretty) return bytes;
+  return `${JSON.stringify(JSON.parse(Buffer.from(bytes).toString('utf8')), null, 2)}\n`;
+}
+
+/**
+ * Writes raw bytes to stdout (no text encoding), waiting for `drain` when a real stream
+ * asks for it, so a large blob streams without piling up in memory.
+ */
+export async function writeStdoutBytes(ctx: CommandContext, chunk: Uint8Array): Promise<void> {
+  const out = ctx.deps.stdout as CommandContext['deps']['stdout'] & {
+    once?: (event: 'drain', listener: () => void) => unknown;
+  };
+  if (out.write(chunk) === false && typeof out.once === 'function') {
+    await new Promise<void>((resolveDrain) => out.once?.('drain', resolveDrain));
+  }
 }
 
 /** Writes `-o file` (or stdout for `-`). */
@@ -32,7 +45,7 @@ export async function writeOutput(
   output: string,
   bytes: Uint8Array,
 ): Promise<void> {
-  if (output === '-') ctx.deps.stdout.write(Buffer.from(bytes).toString('utf8'));
+  if (output === '-') await writeStdoutBytes(ctx, bytes);
   else await writeFile(resolve(ctx.deps.cwd, output), bytes);
 }
 
