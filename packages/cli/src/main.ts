@@ -19,6 +19,7 @@ import { registerCopy } from './commands/copy.js';
 import { registerBlob } from './commands/blob.js';
 import { registerRepo } from './commands/repo.js';
 import { registerLogin } from './commands/login.js';
+import { registerSbom } from './commands/sbom.js';
 
 const ROOT_EXAMPLES = `
 Examples:
@@ -73,6 +74,7 @@ export function createProgram(deps: CliDeps): Command {
   registerBlob(program, context);
   registerRepo(program, context);
   registerLogin(program, context);
+  registerSbom(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -26,6 +26,19 @@ export interface CatalogOptions extends WalkOptions {
   readonly cache?: LayerCache;
   /** Catalogers to run (default all). */
   readonly catalogers?: readonly Cataloger[];
+  /** Called before and after each layer is analysed (progress display). */
+  readonly onLayer?: (event: LayerProgress) => void;
+}
+
+/** A progress event of {@link catalogSource}: layer `index` (0-based) of `total`. */
+export interface LayerProgress {
+  readonly phase: 'start' | 'done';
+  readonly index: number;
+  readonly total: number;
+  readonly digest: string;
+  readonly size: number;
+  /** Set when `phase` is `done`: the analysis came from the cache. */
+  readonly cached?: boolean;
 }
 
 /** The cache key of a layer: analyser version, a hash of the options, and the digest. */
@@ -87,14 +100,20 @@ export async function catalogSource(
     }).catch((err: unknown) => {
       throw new SbomError('INVALID_SOURCE', `cannot read directory ${source.path}`, { cause: err });
     });
-    return finish([analysis], [undefined], { kind: 'directory', name: source.path, layers: [] });
+    return finish([analysis], [undefined], {
+      kind: 'directory',
+      name: source.name ?? source.path,
+      layers: [],
+    });
   }
   let fetcher;
   let descriptor;
   let name;
   if (source.kind === 'oci-layout') {
     ({ fetcher, descriptor } = await openLayout(source.path, source.reference));
-    name = source.reference !== undefined ? `${source.path}:${source.reference}` : source.path;
+    name =
+      source.name ??
+      (source.reference !== undefined ? `${source.path}:${source.reference}` : source.path);
   } else {
     ({ fetcher, descriptor } = source);
     name = source.name ?? descriptor.digest;
@@ -102,7 +121,10 @@ export async function catalogSource(
   const image = await resolveImage(fetcher, descriptor, name, options.platform, options.signal);
   const analyses: LayerAnalysis[] = [];
   const layers: LayerSummary[] = [];
-  for (const layer of image.manifest.layers) {
+  const total = image.manifest.layers.length;
+  for (const [index, layer] of image.manifest.layers.entries()) {
+    const at = { index, total, digest: layer.digest, size: layer.size };
+    options.onLayer?.({ phase: 'start', ...at });
     const { analysis, cached } = await analyseLayer(
       fetcher,
       layer,
@@ -110,6 +132,7 @@ export async function catalogSource(
       catalogers,
       maxFileBytes,
     );
+    options.onLayer?.({ phase: 'done', ...at, cached });
     analyses.push(analysis);
     layers.push({ digest: layer.digest, mediaType: layer.mediaType, size: layer.size, cached });
     options.logger?.debug(
@@ -125,6 +148,11 @@ export async function catalogSource(
     kind: 'image',
     name: image.name,
     manifestDigest: image.manifestDescriptor.digest,
+    manifest: {
+      mediaType: image.manifestDescriptor.mediaType,
+      digest: image.manifestDescriptor.digest,
+      size: image.manifestDescriptor.size,
+    },
     imageId: image.manifest.config.digest,
     ...(os !== undefined && architecture !== undefined
       ? { platform: { os, architecture, ...(variant !== undefined ? { variant } : {}) } }

@@ -33,7 +33,12 @@ export { decompressLayer, isLayerMediaType } from './walker/decompress.js';
 export { SquashedTree, MAX_LINK_HOPS } from './walker/squash.js';
 export { MemoryLayerCache, DirectoryLayerCache, type LayerCache } from './walker/cache.js';
 export { type SbomSource, parsePlatform, hostPlatform } from './source.js';
-export { catalogSource, layerCacheKey, type CatalogOptions } from './catalog.js';
+export {
+  catalogSource,
+  layerCacheKey,
+  type CatalogOptions,
+  type LayerProgress,
+} from './catalog.js';
 export {
   generateSbom,
   renderCatalog,

@@ -15,9 +15,15 @@ export type SbomSource =
       readonly name?: string;
     }
   /** An OCI image layout directory, or an OCI archive (a layout in a `.tar`). */
-  | { readonly kind: 'oci-layout'; readonly path: string; readonly reference?: string }
+  | {
+      readonly kind: 'oci-layout';
+      readonly path: string;
+      readonly reference?: string;
+      /** Display name; defaults to `path[:reference]`. */
+      readonly name?: string;
+    }
   /** An unpacked root filesystem on disk. */
-  | { readonly kind: 'rootfs'; readonly path: string };
+  | { readonly kind: 'rootfs'; readonly path: string; readonly name?: string };
 
 /** `os/arch[/variant]` parsed; throws INVALID_OPTION on malformed input. */
 export function parsePlatform(value: string): {
