@@ -37,6 +37,17 @@ export type NotaryErrorCode =
   | 'SIGNING_FAILED'
   | 'PLUGIN_REQUIRED'
   | 'PLUGIN_ERROR'
+  /** Plugin protocol (src/plugin): discovery and transport failures. */
+  | 'PLUGIN_NOT_FOUND'
+  | 'PLUGIN_INVALID'
+  | 'PLUGIN_TIMEOUT'
+  | 'PLUGIN_OUTPUT_TOO_LARGE'
+  | 'PLUGIN_RESPONSE_INVALID'
+  /** The plugin's own error codes (`errorCode` on stderr), one Wharf code each. */
+  | 'PLUGIN_VALIDATION_ERROR'
+  | 'PLUGIN_UNSUPPORTED_CONTRACT_VERSION'
+  | 'PLUGIN_ACCESS_DENIED'
+  | 'PLUGIN_THROTTLED'
   | 'VERIFICATION_FAILED';
 
 /** The verification checks of the Notary Project trust-policy spec, in spec order. */

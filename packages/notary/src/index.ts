@@ -19,3 +19,4 @@ export * from './trust-store.js';
 export * from './revocation.js';
 export * from './verify.js';
 export * from './timestamp-http.js';
+export * from './plugin/index.js';

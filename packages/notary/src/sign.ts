@@ -1,5 +1,18 @@
-import { algorithmForKey, algorithmInfo, keySpecOf, verifyWithKey } from './algorithms.js';
-import { findInvalidAt, parseCertificate, validateCertificateChain } from './cert.js';
+import {
+  ALGORITHMS,
+  algorithmForKey,
+  algorithmInfo,
+  keySpecOf,
+  verifyWithKey,
+  type AlgorithmInfo,
+  type KeySpec,
+} from './algorithms.js';
+import {
+  findInvalidAt,
+  parseCertificate,
+  validateCertificateChain,
+  type Certificate,
+} from './cert.js';
 import { truncateToSeconds } from './encoding.js';
 import { envelopeMediaType, parseEnvelope, verifyEnvelopeSignature } from './envelope/index.js';
 import { prepareCose } from './envelope/cose.js';
@@ -69,25 +82,26 @@ export async function signEnvelope(options: SignEnvelopeOptions): Promise<Signed
       'timestamping is only supported with the notary.x509 signing scheme',
     );
   }
-  const chainDer = await options.signer.certificateChain();
-  const chain = chainDer.map((d) => parseCertificate(d));
-  const leaf = chain[0];
-  if (!leaf)
-    throw new NotaryError('CERT_CHAIN_INVALID', 'signer returned an empty certificate chain');
-  validateCertificateChain(chain, 'codeSigning');
-  const bad = findInvalidAt(chain, signingTime);
-  if (bad)
-    throw new NotaryError(
-      'CERT_EXPIRED',
-      `certificate "${bad.subject}" is not valid at signing time ${signingTime.toISOString()}`,
-    );
-  const info = algorithmForKey(leaf.publicKey);
-  const spec = await options.signer.keySpec();
-  if (spec !== keySpecOf(leaf.publicKey)) {
-    throw new NotaryError(
-      'KEY_INVALID',
-      `signer key spec ${spec} does not match the leaf certificate key ${info.keySpec}`,
-    );
+  const signer = options.signer;
+  const deferredChain = signer.signWithCertificateChain !== undefined;
+  let chainDer: readonly Uint8Array[] = [];
+  let info: AlgorithmInfo;
+  let spec: KeySpec;
+  if (!deferredChain) {
+    chainDer = await signer.certificateChain();
+    checkChain(chainDer, signingTime);
+    const leaf = parseCertificate(chainDer[0] as Uint8Array);
+    info = algorithmForKey(leaf.publicKey);
+    spec = await signer.keySpec();
+    if (spec !== keySpecOf(leaf.publicKey)) {
+      throw new NotaryError(
+        'KEY_INVALID',
+        `signer key spec ${spec} does not match the leaf certificate key ${info.keySpec}`,
+      );
+    }
+  } else {
+    spec = await signer.keySpec();
+    info = ALGORITHMS.find((a) => a.keySpec === spec) as AlgorithmInfo;
   }
   const target = addUserMetadata(options.payload, options.userMetadata);
   const content = {
@@ -97,10 +111,28 @@ export async function signEnvelope(options: SignEnvelopeOptions): Promise<Signed
     signingTime,
     ...(expiry ? { expiry } : {}),
     ...(options.extendedAttributes ? { extendedAttributes: options.extendedAttributes } : {}),
-    signingAgent: options.signingAgent ?? DEFAULT_SIGNING_AGENT,
+    signingAgent:
+      (options.signingAgent ?? DEFAULT_SIGNING_AGENT) +
+      (signer.signingAgentSuffix ? ` ${signer.signingAgentSuffix}` : ''),
   };
   const prepared = options.format === 'jws' ? prepareJws(content) : prepareCose(content);
-  const signature = await options.signer.sign(prepared.signingInput, info.algorithm);
+  let signature: Uint8Array;
+  if (signer.signWithCertificateChain) {
+    const r = await signer.signWithCertificateChain(prepared.signingInput, info.algorithm);
+    signature = r.signature;
+    chainDer = r.certificateChain;
+    checkChain(chainDer, signingTime);
+  } else {
+    signature = await signer.sign(prepared.signingInput, info.algorithm);
+  }
+  const chain = chainDer.map((d) => parseCertificate(d));
+  const leaf = chain[0] as Certificate;
+  if (keySpecOf(leaf.publicKey) !== spec) {
+    throw new NotaryError(
+      'KEY_INVALID',
+      `signer key spec ${spec} does not match the leaf certificate key ${keySpecOf(leaf.publicKey)}`,
+    );
+  }
   if (!verifyWithKey(leaf.publicKey, info.algorithm, prepared.signingInput, signature)) {
     throw new NotaryError(
       'SIGNING_FAILED',
@@ -132,4 +164,18 @@ export async function signEnvelope(options: SignEnvelopeOptions): Promise<Signed
   // Re-verify what we produced.
   verifyEnvelopeSignature(parseEnvelope(bytes, mediaType));
   return { bytes, mediaType, certificateChain: chainDer, signingTime };
+}
+
+/** The Notary chain rules, and validity at signing time. */
+function checkChain(chainDer: readonly Uint8Array[], signingTime: Date): void {
+  const chain = chainDer.map((d) => parseCertificate(d));
+  if (!chain[0])
+    throw new NotaryError('CERT_CHAIN_INVALID', 'signer returned an empty certificate chain');
+  validateCertificateChain(chain, 'codeSigning');
+  const bad = findInvalidAt(chain, signingTime);
+  if (bad)
+    throw new NotaryError(
+      'CERT_EXPIRED',
+      `certificate "${bad.subject}" is not valid at signing time ${signingTime.toISOString()}`,
+    );
 }

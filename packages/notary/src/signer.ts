@@ -21,6 +21,17 @@ export interface Signer {
   sign(payload: Uint8Array, algorithm: SignatureAlgorithm): Promise<Uint8Array>;
   /** DER certificates, leaf first, ending in the root. */
   certificateChain(): Promise<readonly Uint8Array[]>;
+  /**
+   * For signers that only learn their chain when they sign (plugins' `generate-signature`
+   * returns both): when present, {@link signEnvelope} calls this instead of `sign` and
+   * `certificateChain`, and validates the returned chain afterwards.
+   */
+  signWithCertificateChain?(
+    payload: Uint8Array,
+    algorithm: SignatureAlgorithm,
+  ): Promise<{ signature: Uint8Array; certificateChain: readonly Uint8Array[] }>;
+  /** Appended to the signing agent after a space (plugins: `<name>/<version>`). */
+  readonly signingAgentSuffix?: string;
 }
 
 /**
