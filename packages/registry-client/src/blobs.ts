@@ -3,6 +3,7 @@ import { repositoryScope } from './auth/scope.js';
 import { RegistryClientError, registryErrorFromResponse, redactUrl } from './errors.js';
 import type { RepoContext } from './internal/context.js';
 import { throwIfAborted } from './internal/abort.js';
+import { discardBody } from './internal/body.js';
 
 /**
  * `HEAD /v2/<name>/blobs/<digest>`: true on 200, false on 404. A size that disagrees with the
@@ -17,7 +18,7 @@ export async function blobExists(
   const { response, url: finalUrl } = await ctx.send({ method: 'HEAD', url, signal }, [
     repositoryScope(ctx.name, 'pull'),
   ]);
-  await response.body?.cancel().catch(() => undefined);
+  await discardBody(response);
   if (response.status === 404) return false;
   if (response.status !== 200)
     throw await registryErrorFromResponse('HEAD', finalUrl.href, response);
@@ -42,7 +43,7 @@ export async function deleteBlob(
     repositoryScope(ctx.name, 'delete'),
   ]);
   if (response.status === 202 || response.status === 200 || response.status === 204) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     return;
   }
   if (response.status === 404) {
@@ -95,7 +96,7 @@ async function openBlob(
     );
   }
   if (offset > 0 && response.status !== 206) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     throw new RegistryClientError(
       'PROTOCOL_ERROR',
       `${where}: resume at byte ${offset} answered ${response.status} instead of 206`,
@@ -110,7 +111,7 @@ async function openBlob(
     finalUrl.origin === ctx.url('').origin &&
     headerDigest !== desc.digest
   ) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     throw new ContentError(
       'DIGEST_MISMATCH',
       `${where}: registry sent Docker-Content-Digest ${headerDigest.slice(0, 100)}, expected ${desc.digest}`,
@@ -121,7 +122,7 @@ async function openBlob(
   }
   const length = response.headers.get('content-length');
   if (length !== null && Number(length) !== desc.size - offset) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     throw new ContentError(
       'SIZE_MISMATCH',
       `${where}: Content-Length ${length} does not match the descriptor size ${desc.size}${offset ? ` from offset ${offset}` : ''}`,
@@ -130,7 +131,7 @@ async function openBlob(
   if (offset > 0) {
     const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
     if (!range || Number(range[1]) !== offset) {
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
       throw new RegistryClientError(
         'PROTOCOL_ERROR',
         `${where}: resume at byte ${offset} got Content-Range ${JSON.stringify(response.headers.get('content-range'))}`,

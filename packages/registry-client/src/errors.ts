@@ -1,4 +1,5 @@
 import { WharfError } from '@wharf/core';
+import { discardBody } from './internal/body.js';
 
 /** One entry of a distribution-spec error body `{"errors":[{code,message,detail}]}`. */
 export interface DistributionError {
@@ -161,7 +162,7 @@ export async function registryErrorFromResponse(
   if (method !== 'HEAD' && response.body) {
     text = await readTextCapped(response, MAX_ERROR_BODY);
   } else {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
   }
   return new RegistryError(method, redactUrl(url), response.status, parseDistributionErrors(text));
 }

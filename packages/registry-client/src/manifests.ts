@@ -13,7 +13,7 @@ import {
   redactUrl,
   type RegistryError,
 } from './errors.js';
-import { readBodyCapped } from './internal/body.js';
+import { readBodyCapped, discardBody } from './internal/body.js';
 import type { RepoContext } from './internal/context.js';
 
 /** A manifest read by reference: its pinned descriptor, exact bytes and response headers. */
@@ -68,7 +68,7 @@ export async function resolveManifest(
     );
   if (response.status !== 200)
     throw await registryErrorFromResponse('HEAD', finalUrl.href, response);
-  await response.body?.cancel().catch(() => undefined);
+  await discardBody(response);
   const digest = response.headers.get('docker-content-digest');
   const length = response.headers.get('content-length');
   const mediaType = essence(response.headers.get('content-type'));
@@ -211,7 +211,7 @@ export async function pushManifest(
   if (response.status !== 201 && response.status !== 200 && response.status !== 204) {
     throw await registryErrorFromResponse('PUT', finalUrl.href, response);
   }
-  await response.body?.cancel().catch(() => undefined);
+  await discardBody(response);
   const got = response.headers.get('docker-content-digest');
   if (got !== null && got !== desc.digest) {
     throw new ContentError(
@@ -241,5 +241,5 @@ export async function deleteManifest(
   if (response.status !== 202 && response.status !== 200 && response.status !== 204) {
     throw await registryErrorFromResponse('DELETE', finalUrl.href, response);
   }
-  await response.body?.cancel().catch(() => undefined);
+  await discardBody(response);
 }

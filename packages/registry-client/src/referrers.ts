@@ -9,7 +9,7 @@ import {
 import { repositoryScope } from './auth/scope.js';
 import { RegistryClientError, registryErrorFromResponse, redactUrl } from './errors.js';
 import { sleep } from './internal/abort.js';
-import { readBodyCapped } from './internal/body.js';
+import { readBodyCapped, discardBody } from './internal/body.js';
 import type { RepoContext } from './internal/context.js';
 import { nextLink } from './internal/link.js';
 import { fetchManifestByReference, pushManifest } from './manifests.js';
@@ -130,7 +130,7 @@ async function listViaApi(
         return undefined;
       }
       if (response.status === 200 && contentType !== MEDIA_TYPE_OCI_INDEX) {
-        await response.body?.cancel().catch(() => undefined);
+        await discardBody(response);
         state.detect('unsupported');
         return undefined;
       }
@@ -138,7 +138,7 @@ async function listViaApi(
     if (response.status !== 200)
       throw await registryErrorFromResponse('GET', finalUrl.href, response);
     if (contentType !== MEDIA_TYPE_OCI_INDEX) {
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
       throw new RegistryClientError(
         'PROTOCOL_ERROR',
         `${where}: referrers answered with Content-Type ${JSON.stringify(contentType)}`,

@@ -10,6 +10,7 @@ import {
   type TransportOptions,
 } from './internal/transport.js';
 import { RemoteRepository, type RepositoryOptions } from './repository.js';
+import { discardBody } from './internal/body.js';
 
 /** Options of a {@link Registry}: transport, TLS, auth and per-repository defaults. */
 export interface RegistryOptions extends TransportOptions, AuthOptions, RepositoryOptions {
@@ -91,7 +92,7 @@ export class Registry {
       [],
     );
     if (response.status === 200) {
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
       return;
     }
     const err = await registryErrorFromResponse('GET', finalUrl.href, response);

@@ -9,6 +9,7 @@ import {
 import { repositoryScope } from './auth/scope.js';
 import { RegistryClientError, registryErrorFromResponse, redactUrl } from './errors.js';
 import type { RepoContext } from './internal/context.js';
+import { discardBody } from './internal/body.js';
 
 /** Content to upload: bytes, or a one-shot stream. */
 export type UploadContent = Uint8Array | AsyncIterable<Uint8Array>;
@@ -83,7 +84,7 @@ async function startUpload(
   if (response.status !== 202 && response.status !== 201) {
     throw await registryErrorFromResponse('POST', finalUrl.href, response);
   }
-  await response.body?.cancel().catch(() => undefined);
+  await discardBody(response);
   const min = Number(response.headers.get('oci-chunk-min-length') ?? '0');
   return {
     status: response.status,
@@ -148,7 +149,7 @@ async function putMonolithic(
   const { response, url: finalUrl } = sent;
   if (response.status !== 201)
     throw await registryErrorFromResponse('PUT', finalUrl.href, response);
-  await response.body?.cancel().catch(() => undefined);
+  await discardBody(response);
   checkCommittedDigest(response, desc, finalUrl);
 }
 
@@ -247,7 +248,7 @@ async function chunkedUpload(
           pushScopes(ctx),
         );
         if (response.status === 202) {
-          await response.body?.cancel().catch(() => undefined);
+          await discardBody(response);
           location = resolveLocation(response.headers.get('location'), finalUrl);
           const range = parseRange(response.headers.get('range'));
           if (range === undefined || range === end) break;
@@ -310,7 +311,7 @@ async function uploadStatus(
   );
   if (response.status !== 204 && response.status !== 202)
     throw await registryErrorFromResponse('GET', url.href, response);
-  await response.body?.cancel().catch(() => undefined);
+  await discardBody(response);
   const end = parseRange(response.headers.get('range'));
   return {
     location: response.headers.get('location')

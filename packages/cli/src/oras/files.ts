@@ -18,6 +18,9 @@ import {
 import { pack as tarPack } from 'tar-stream';
 import { usageError } from '../usage.js';
 
+/** 1 MiB reads: 16× fewer read calls and stream chunks than the 64 KiB default (push hot path). */
+const READ_OPTIONS = { highWaterMark: 1024 * 1024 } as const;
+
 /** One `<file>[:<mediaType>]` argument. */
 export interface FileArg {
   /** The path as typed (also the title). */
@@ -48,7 +51,7 @@ export interface PreparedBlob {
 async function hashFile(path: string): Promise<{ digest: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of createReadStream(path, READ_OPTIONS)) {
     const b = chunk as Buffer;
     hash.update(b);
     size += b.byteLength;
@@ -201,7 +204,7 @@ export async function prepareFile(
           ...options.annotations,
         },
       },
-      open: () => createReadStream(packed.file),
+      open: () => createReadStream(packed.file, READ_OPTIONS),
     };
   }
   const { digest, size } = await hashFile(full);
@@ -212,7 +215,7 @@ export async function prepareFile(
       size,
       annotations: { [ANNOTATION_TITLE]: title, ...options.annotations },
     },
-    open: () => createReadStream(full),
+    open: () => createReadStream(full, READ_OPTIONS),
   };
 }
 
@@ -222,7 +225,7 @@ export async function prepareConfig(arg: FileArg, cwd: string, fallbackType: str
   const { digest, size } = await hashFile(full);
   const blob: PreparedBlob = {
     descriptor: { mediaType: arg.mediaType ?? fallbackType, digest, size },
-    open: () => createReadStream(full),
+    open: () => createReadStream(full, READ_OPTIONS),
   };
   return blob;
 }

@@ -5,6 +5,7 @@ import { challengesOf, type Challenge } from './challenge.js';
 import { cleanScopes } from './scope.js';
 import { TokenCache } from './token-cache.js';
 import { fetchToken, type Credential } from './token.js';
+import { discardBody } from '../internal/body.js';
 
 /** Looks up the credential of a registry (`host[:port]` as written in references). */
 export type CredentialFunc = (registry: string) => Promise<Credential | undefined>;
@@ -72,7 +73,7 @@ export class AuthClient {
     if (!challenge) return first;
     const replayable = req.body === undefined || req.body instanceof Uint8Array;
     if (!replayable) return first;
-    await first.response.body?.cancel().catch(() => undefined);
+    await discardBody(first.response);
     const retryAuth = await this.#answer(challenge, scopes, req.signal, authorization);
     const second = await this.#transport.send(withAuth(req, retryAuth));
     if (second.response.status !== 401 || second.crossedOrigin) return second;

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { RegistryClientError, redactUrl } from '../errors.js';
-import { readBodyCapped } from '../internal/body.js';
+import { readBodyCapped, discardBody } from '../internal/body.js';
 import type { Transport } from '../internal/transport.js';
 
 /** Credentials for one registry (oras-go `auth.Credential`). */
@@ -172,7 +172,7 @@ async function postToken(
     signal: req.signal,
   });
   if (response.status === 404) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     return undefined;
   }
   return parseTokenResponse(response, 'POST', realm, req);
@@ -186,7 +186,7 @@ async function parseTokenResponse(
 ): Promise<TokenResult> {
   const shown = redactUrl(url);
   if (response.status === 401 || response.status === 403) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     const who = req.credential?.username
       ? `user ${JSON.stringify(req.credential.username)}`
       : 'anonymous access';
@@ -197,7 +197,7 @@ async function parseTokenResponse(
     );
   }
   if (response.status !== 200) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     throw new RegistryClientError(
       'TOKEN_RESPONSE_INVALID',
       `${method} ${shown}: unexpected status ${response.status} from the token server`,

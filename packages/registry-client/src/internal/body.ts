@@ -55,3 +55,29 @@ export function iterateOnce(bytes: Uint8Array): AsyncIterable<Uint8Array> {
     },
   };
 }
+
+/** Bodies up to this size are read to the end when discarded, so the connection stays reusable. */
+const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * Discards a response body. Cancelling a body that undici has not finished receiving destroys
+ * the socket, so a small body (declared Content-Length ≤ 64 KiB: the empty 201/202/204 answers
+ * and JSON errors of a registry) is read to the end instead, keeping the keep-alive connection
+ * for the next request; larger or unsized bodies are cancelled.
+ */
+export async function discardBody(response: Response): Promise<void> {
+  const body = response.body;
+  if (!body) return;
+  const declared = Number(response.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared <= DRAIN_LIMIT) {
+    try {
+      for await (const _chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        // read and drop
+      }
+      return;
+    } catch {
+      return;
+    }
+  }
+  await body.cancel().catch(() => undefined);
+}

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { noopLogger, type Logger } from '@wharf/core';
 import { RegistryClientError, redactUrl } from '../errors.js';
 import { abortError, sleep } from './abort.js';
+import { discardBody } from './body.js';
 
 /** The subset of WHATWG `fetch` the client needs; inject one for tests or custom stacks. */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -74,7 +75,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  */
 export class Transport {
   readonly #fetch: FetchLike;
-  readonly #dispatcher: Agent | undefined;
+  readonly #dispatcher: Dispatcher | undefined;
   readonly #logger: Logger;
   readonly #retry: Required<RetryOptions>;
   readonly #timeoutMs: number;
@@ -93,9 +94,7 @@ export class Transport {
     this.#maxRedirects = options.maxRedirects ?? 10;
     this.#userAgent = options.userAgent ?? 'wharf';
     this.#dispatcher = makeDispatcher(options);
-    this.#fetch =
-      options.fetch ??
-      (this.#dispatcher ? (undiciFetch as unknown as FetchLike) : globalThis.fetch);
+    this.#fetch = options.fetch ?? (undiciFetch as unknown as FetchLike);
   }
 
   /** Closes the TLS dispatcher, if one was created. */
@@ -149,7 +148,7 @@ export class Transport {
           { method: req.method, url: redactUrl(req.url), status, attempt, waitMs: wait },
           'retrying',
         );
-        await result.response.body?.cancel().catch(() => undefined);
+        await discardBody(result.response);
         await sleep(wait, req.signal);
         continue;
       }
@@ -177,7 +176,7 @@ export class Transport {
         'http',
       );
       if (!REDIRECTS.has(response.status)) return { response, url, crossedOrigin };
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
       const location = response.headers.get('location');
       if (!location) {
         throw new RegistryClientError(
@@ -329,9 +328,25 @@ function describeNetworkError(err: unknown): string {
   return String(err);
 }
 
-function makeDispatcher(options: TransportOptions): Agent | undefined {
-  if (!options.insecure && !options.caFile && !options.certFile && !options.keyFile)
-    return undefined;
+/**
+ * undici closes the connection after every HEAD (to survive servers that wrongly send a body),
+ * so each `exists` check cost a new TCP connection, and the POST after it another. Registries
+ * answer HEAD without a body, as Go's net/http (oras) assumes too, so HEAD keeps the connection.
+ */
+function keepAliveOnHead(agent: Agent): Dispatcher {
+  return agent.compose(
+    (dispatch) => (opts, handler) =>
+      dispatch(opts.method === 'HEAD' ? { ...opts, reset: false } : opts, handler),
+  );
+}
+
+/**
+ * The dispatcher: our own keep-alive-friendly Agent with the default `fetch`, plus TLS options
+ * when given; none for an injected `fetch` without TLS options (tests).
+ */
+function makeDispatcher(options: TransportOptions): Dispatcher | undefined {
+  const tls = options.insecure || options.caFile || options.certFile || options.keyFile;
+  if (!tls) return options.fetch ? undefined : keepAliveOnHead(new Agent());
   if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
     throw new RegistryClientError(
       'INVALID_OPTION',
@@ -347,14 +362,16 @@ function makeDispatcher(options: TransportOptions): Agent | undefined {
       });
     }
   };
-  return new Agent({
-    connect: {
-      rejectUnauthorized: !options.insecure,
-      ...(options.caFile
-        ? { ca: [...rootCertificates, read(options.caFile, 'CA file').toString('utf8')] }
-        : {}),
-      ...(options.certFile ? { cert: read(options.certFile, 'client certificate') } : {}),
-      ...(options.keyFile ? { key: read(options.keyFile, 'client key') } : {}),
-    },
-  });
+  return keepAliveOnHead(
+    new Agent({
+      connect: {
+        rejectUnauthorized: !options.insecure,
+        ...(options.caFile
+          ? { ca: [...rootCertificates, read(options.caFile, 'CA file').toString('utf8')] }
+          : {}),
+        ...(options.certFile ? { cert: read(options.certFile, 'client certificate') } : {}),
+        ...(options.keyFile ? { key: read(options.keyFile, 'client key') } : {}),
+      },
+    }),
+  );
 }
