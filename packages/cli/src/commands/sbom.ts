@@ -4,18 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
-import {
-  catalogSource,
-  createdFromEpoch,
-  DirectoryLayerCache,
-  hostPlatform,
-  renderCatalog,
-  serializeSbom,
-  type Catalog,
-  type LayerProgress,
-  type SbomFormat,
-  type SbomSource,
-} from '@wharf/sbom';
+import type { Catalog, LayerProgress, SbomFormat, SbomSource } from '@wharf/sbom';
 import type { CommandContext, TextOut } from '../deps.js';
 import { collect, remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
@@ -369,7 +358,7 @@ export function registerSbom(program: Command, context: () => CommandContext): v
     .option('--output-file <file>', 'write the SBOM to a file instead of stdout (atomic)')
     .option(
       '--platform <os/arch[/variant]>',
-      `platform to pick from an index (default ${hostPlatform()})`,
+      "platform to pick from an index (default: the host's, e.g. linux/amd64)",
     )
     .option('--no-cache', `do not use the layer cache ($XDG_CACHE_HOME/wharf/sbom)`)
     .option('--attach', 'push the SBOM as a referrer of the image (default format spdx-json)')
@@ -402,6 +391,9 @@ Examples:
     )
     .action(async (rawTarget: string, opts: SbomOptions) => {
       const ctx = context();
+      // Loaded here, not at the top: every other wharf command would pay for its modules.
+      const { catalogSource, createdFromEpoch, DirectoryLayerCache, renderCatalog, serializeSbom } =
+        await import('@wharf/sbom');
       const outputs = parseOutputs(opts);
       const flags = remoteFlags(opts);
       const epoch = ctx.deps.env['SOURCE_DATE_EPOCH'];
