@@ -12,8 +12,23 @@
  *   `loadBlobTrustPolicy`, `openTrustStore`.
  * - `readConfigJson`, `writeFileAtomic`: the file helpers (symlinks refused; temp + rename).
  *
+ * Signature manifests (`signature-manifest.ts`): `buildSignatureManifest` (OCI 1.1 form by
+ * default, `legacy` for notation ≤ v1.3), `parseSignatureManifest` (both forms and the withdrawn
+ * artifact manifest; `SIGNATURE_MANIFEST_INVALID` otherwise).
+ *
+ * Workflow (`workflow.ts`), over `@wharf/content` interfaces (a `RemoteRepository` or an
+ * `OciLayoutStore`):
+ * - `signArtifact({ target, subject, signer, format, expiry, userMetadata, timestamper,
+ *   timestampRoots, manifestForm })` → `{ manifest, envelopeDescriptor, envelope }`: pushes the
+ *   envelope and the signature manifest as a referrer of `subject`.
+ * - `listSignatures(source, subject)`, `fetchSignature(source, descriptor)`.
+ * - `verifyArtifact({ source, subject, scope, policy, trustStore, userMetadata,
+ *   revocationChecker, now, maxSignatures })` → `ArtifactVerification` (first success wins).
+ *
  * Errors: `NotationError` with `NotationErrorCode`.
  * @module
  */
 export * from './errors.js';
 export * from './config.js';
+export * from './signature-manifest.js';
+export * from './workflow.js';
