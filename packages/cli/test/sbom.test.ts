@@ -174,6 +174,39 @@ describe('wharf sbom (local targets)', () => {
     expect(r.stdout).toMatch(/^bash\s/m);
   });
 
+  it('a tampered layer blob exits 1 (LAYER_CORRUPT or DIGEST_MISMATCH); a malformed dpkg status warns and goes on', async () => {
+    const layer = gzipSync(await makeTar(debianEntries()));
+    await writeLayout(join(dir.path, 'tampered'), 'v1', [layer]);
+    const { createHash } = await import('node:crypto');
+    const hex = createHash('sha256').update(layer).digest('hex');
+    const forged = Buffer.from(layer);
+    forged[forged.length - 10] = (forged[forged.length - 10] ?? 0) ^ 0xff;
+    writeFileSync(join(dir.path, 'tampered', 'blobs', 'sha256', hex), forged);
+    const r = await w(['sbom', '--no-cache', 'tampered:v1']);
+    expect(r.code, r.stderr).toBe(1);
+    // the flipped byte breaks the gzip stream before the digest is complete
+    expect(r.stderr).toMatch(/\(LAYER_CORRUPT\)$/m);
+    expect(r.stdout).toBe('');
+    // a well-formed replacement is caught by the digest check when the blob has been read
+    const other = gzipSync(await makeTar(debianEntries([{ name: 'x', content: 'y' }])));
+    writeFileSync(join(dir.path, 'tampered', 'blobs', 'sha256', hex), other);
+    const s = await w(['sbom', '--no-cache', 'tampered:v1']);
+    expect(s.code, s.stderr).toBe(1);
+    expect(s.stderr).toMatch(/\((DIGEST|SIZE)_MISMATCH\)$/m);
+    expect(s.stdout).toBe('');
+    await writeLayout(join(dir.path, 'baddpkg'), 'v1', [
+      [
+        { name: 'etc/os-release', content: OS_RELEASE },
+        { name: 'var/lib/dpkg/status', content: '\u0000garbage without fields\n\nmore\n' },
+        { name: 'usr/share/nodejs/a/package.json', content: '{"name":"a","version":"1.0.0"}' },
+      ],
+    ]);
+    const p = await w(['sbom', '--no-cache', 'baddpkg:v1']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/^Warning: .*\[\/var\/lib\/dpkg\/status\] \(PARSE_FAILED\)$/m);
+    expect(p.stdout).toMatch(/^a\s+1\.0\.0\s+npm$/m);
+  });
+
   it('attaches the SBOM to an OCI layout image as a referrer', async () => {
     const r = await w(
       ['sbom', 'layout:v1', '--attach', '-o', 'spdx-json=a.spdx.json', '-o', 'cyclonedx-json'],

@@ -167,6 +167,13 @@ describe('bad input', () => {
     await expect(scan([{ bytes: bad }])).rejects.toSatisfy((e) => isWharfError(e, 'LAYER_CORRUPT'));
   });
 
+  it('corrupt zstd (right magic, garbage frame) gives LAYER_CORRUPT', async () => {
+    const bytes = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), randomBytes(4000)]);
+    await expect(
+      scan([{ bytes, mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' }]),
+    ).rejects.toSatisfy((e) => isWharfError(e, 'LAYER_CORRUPT'));
+  });
+
   it('a truncated layer gives LAYER_CORRUPT, not a hang', async () => {
     const status = randomBytes(8_000).toString('base64');
     const tar = await makeTar([{ name: 'var/lib/dpkg/status', content: status }]);
