@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../deps.js';
 import {
-  collect,
-  formatOption,
+  addPackOptions,
   progressFor,
   remoteCommand,
   say,
   sayJson,
+  type PackFlags,
 } from '../oras/command.js';
 import { parseConcurrency, parseFormat, remoteFlags } from '../oras/options.js';
 import { addPlatformOption, parsePlatform, selectPlatform } from '../oras/platform.js';
@@ -15,15 +15,7 @@ import { loadAnnotations, packAndPush } from '../oras/push.js';
 import { openTarget, requireReference, requireWritable } from '../oras/target.js';
 import { usageError } from '../usage.js';
 
-interface AttachOptions {
-  readonly artifactType?: string;
-  readonly annotation?: string[];
-  readonly annotationFile?: string;
-  readonly exportManifest?: string;
-  readonly concurrency?: string;
-  readonly disablePathValidation?: boolean;
-  readonly format?: string;
-  readonly tty?: boolean;
+interface AttachOptions extends PackFlags {
   readonly platform?: string;
 }
 
@@ -33,16 +25,10 @@ export function registerAttach(program: Command, context: () => CommandContext):
     .command('attach')
     .description('Attach files to an existing artifact as a referrer')
     .argument('<subject>', 'name{:tag|@digest}')
-    .argument('[files...]', 'file[:mediaType] or directory')
-    .option('--artifact-type <type>', 'artifact type of the referrer (required)')
-    .option('-a, --annotation <key=value>', 'manifest annotation (repeatable)', collect)
-    .option('--annotation-file <file>', 'JSON file of annotations ($manifest, <file>)')
-    .option('--export-manifest <file>', 'also write the pushed manifest to a file')
-    .option('--concurrency <n>', 'concurrent uploads', '5')
-    .option('--disable-path-validation', 'allow absolute and parent file paths as titles');
+    .argument('[files...]', 'file[:mediaType] or directory');
+  addPackOptions(cmd, 'artifact type of the referrer (required)');
   remoteCommand(cmd, { ociLayout: true, distributionSpec: true });
   addPlatformOption(cmd);
-  formatOption(cmd, 'text or json');
   cmd
     .addHelpText(
       'after',
@@ -84,7 +70,7 @@ Examples:
               cwd: ctx.deps.cwd,
               files,
               artifactType: opts.artifactType,
-              config: undefined,
+              config: opts.config,
               imageSpec: 'v1.1',
               annotations,
               subject: {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../deps.js';
 import {
-  collect,
-  formatOption,
+  addPackOptions,
   progressFor,
   remoteCommand,
   say,
   sayJson,
+  type PackFlags,
 } from '../oras/command.js';
 import { parseConcurrency, parseFormat, remoteFlags } from '../oras/options.js';
 import { PUSH_VERBS } from '../oras/progress.js';
@@ -14,17 +14,8 @@ import { loadAnnotations, packAndPush } from '../oras/push.js';
 import { openTarget, requireWritable } from '../oras/target.js';
 import { usageError } from '../usage.js';
 
-interface PushOptions {
-  readonly artifactType?: string;
-  readonly annotation?: string[];
-  readonly annotationFile?: string;
-  readonly config?: string;
+interface PushOptions extends PackFlags {
   readonly imageSpec?: string;
-  readonly exportManifest?: string;
-  readonly concurrency?: string;
-  readonly disablePathValidation?: boolean;
-  readonly format?: string;
-  readonly tty?: boolean;
 }
 
 /** `wharf push`: oras push. */
@@ -34,16 +25,9 @@ export function registerPush(program: Command, context: () => CommandContext): v
     .description('Push files to a registry or an OCI image layout')
     .argument('<target>', 'name[:tag[,tag]...]')
     .argument('[files...]', 'file[:mediaType] or directory')
-    .option('--artifact-type <type>', 'artifact type of the manifest')
-    .option('-a, --annotation <key=value>', 'manifest annotation (repeatable)', collect)
-    .option('--annotation-file <file>', 'JSON file of annotations ($manifest, $config, <file>)')
-    .option('--config <file[:type]>', 'config file, with an optional media type')
-    .option('--image-spec <v>', 'manifest flavour: v1.1 (default) or v1.0')
-    .option('--export-manifest <file>', 'also write the pushed manifest to a file')
-    .option('--concurrency <n>', 'concurrent uploads', '5')
-    .option('--disable-path-validation', 'allow absolute and parent file paths as titles');
+    .option('--image-spec <v>', 'manifest flavour: v1.1 (default) or v1.0');
+  addPackOptions(cmd, 'artifact type of the manifest');
   remoteCommand(cmd, { ociLayout: true });
-  formatOption(cmd, 'text or json');
   cmd
     .addHelpText(
       'after',
