@@ -132,6 +132,35 @@ describe('progress, keep-old-files and headers', () => {
     expect(pulled.code, pulled.stderr).toBe(0);
     expect(existsSync(join(dir.path, 'plat', 'arm64.txt'))).toBe(true);
     expect(existsSync(join(dir.path, 'plat', 'amd64.txt'))).toBe(false);
+    // manifest fetch-config --platform reads the config of the picked child.
+    const armCfg = await w([
+      'manifest',
+      'fetch-config',
+      '--platform',
+      'linux/arm64',
+      `${reg.host}/plat:all`,
+    ]);
+    expect(armCfg.code, armCfg.stderr).toBe(0);
+    expect(JSON.parse(armCfg.stdout)).toEqual({ os: 'linux', architecture: 'arm64' });
+    // index create -o - --pretty: the index alone on stdout (indented), status lines on stderr.
+    const out = await w([
+      'manifest',
+      'index',
+      'create',
+      '-o',
+      '-',
+      '--pretty',
+      `${reg.host}/plat`,
+      'amd64',
+      'arm64',
+    ]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.startsWith('{\n  "schemaVersion": 2,')).toBe(true);
+    expect((JSON.parse(out.stdout) as { manifests: unknown[] }).manifests).toHaveLength(2);
+    expect(out.stderr).toMatch(/^Fetching {2}amd64$/m);
+    expect(out.stderr).toMatch(
+      /^Packed {4}[0-9a-f]{12} application\/vnd\.oci\.image\.index\.v1\+json$/m,
+    );
     const missing = await w(['resolve', '--platform', 'linux/s390x', `${reg.host}/plat:all`]);
     expect(missing.code).toBe(1);
     expect((await w(['resolve', '--platform', 'linux', `${reg.host}/plat:all`])).code).toBe(2);
@@ -182,6 +211,66 @@ describe('progress, keep-old-files and headers', () => {
     const gone = await w(['manifest', 'delete', '-f', `${reg.host}/tty:v1`]);
     expect(gone.code, gone.stderr).toBe(0);
     expect((await w(['resolve', `${reg.host}/tty:v1`])).code).toBe(1);
+  });
+
+  it('--resolve connects elsewhere for a host:port; bad rules are usage errors', async () => {
+    const w = (args: string[]) => wharf(args, { cwd: dir.path });
+    const port = reg.host.split(':')[1] ?? '';
+    const rule = `registry.invalid:5000:127.0.0.1:${port}`;
+    const pushed = await w([
+      'push',
+      '--plain-http',
+      '--resolve',
+      rule,
+      '--format',
+      'json',
+      'registry.invalid:5000/resolved:v1',
+      'big.bin',
+    ]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const { digest } = JSON.parse(pushed.stdout) as { digest: string };
+    expect((await w(['resolve', `${reg.host}/resolved:v1`])).stdout).toBe(`${digest}\n`);
+    // copy: the base --resolve applies to both sides.
+    const copied = await w([
+      'copy',
+      '--resolve',
+      rule,
+      '--from-plain-http',
+      '--to-plain-http',
+      'registry.invalid:5000/resolved:v1',
+      'registry.invalid:5000/resolved-copy:v1',
+    ]);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect((await w(['resolve', `${reg.host}/resolved-copy:v1`])).stdout).toBe(`${digest}\n`);
+    for (const bad of ['nohostport', 'h:0:127.0.0.1', 'h:5000:', 'h:5000:1.2.3.4:99999']) {
+      const r = await w(['resolve', '--resolve', bad, 'h:5000/a:b']);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toContain('invalid --resolve');
+    }
+  });
+
+  it('attach --config sets the config of the referrer', async () => {
+    const w = (args: string[]) => wharf(args, { cwd: dir.path });
+    writeFileSync(join(dir.path, 'att-config.json'), '{"k":1}');
+    expect((await w(['push', `${reg.host}/att:v1`, 'big.bin'])).code).toBe(0);
+    const att = await w([
+      'attach',
+      '--artifact-type',
+      'doc/example',
+      '--config',
+      'att-config.json:application/vnd.example.config+json',
+      '--format',
+      'json',
+      `${reg.host}/att:v1`,
+      'big.bin',
+    ]);
+    expect(att.code, att.stderr + att.stdout).toBe(0);
+    const { digest } = JSON.parse(att.stdout) as { digest: string };
+    const desc = await w(['manifest', 'fetch-config', '--descriptor', `${reg.host}/att@${digest}`]);
+    expect(JSON.parse(desc.stdout)).toMatchObject({
+      mediaType: 'application/vnd.example.config+json',
+      size: 7,
+    });
   });
 
   it('-H adds request headers', async () => {

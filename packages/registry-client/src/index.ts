@@ -19,8 +19,10 @@ export { resolveLocation } from './uploads.js';
 export { parseReferrersIndex, type ReferrersMode, type ReferrersSupport } from './referrers.js';
 export {
   Transport,
+  parseResolveRule,
   parseRetryAfter,
   type FetchLike,
+  type ResolveRule,
   type RetryOptions,
   type TransportOptions,
 } from './internal/transport.js';

@@ -6,7 +6,7 @@ import { TokenCache } from './auth/token-cache.js';
 import { validateRealm } from './auth/token.js';
 import { RegistryError, parseDistributionErrors, redactUrl } from './errors.js';
 import { nextLink } from './internal/link.js';
-import { parseRetryAfter } from './internal/transport.js';
+import { parseResolveRule, parseRetryAfter } from './internal/transport.js';
 import { isLocalhost, Registry } from './registry.js';
 import { resolveLocation } from './uploads.js';
 import { parseReferrersIndex } from './referrers.js';
@@ -172,5 +172,25 @@ describe('misc', () => {
     expect(() => parseReferrersIndex(new TextEncoder().encode('{"manifests":[1]}'), 'x')).toThrow(
       /not a valid/,
     );
+  });
+});
+
+describe('--resolve rules', () => {
+  it('parses host:port:address[:address_port], IPv6 in brackets, and refuses the rest', () => {
+    expect(parseResolveRule('Reg.example:5000:127.0.0.1')).toEqual({
+      host: 'reg.example',
+      port: 5000,
+      address: '127.0.0.1',
+      addressPort: 5000,
+    });
+    expect(parseResolveRule('r:443:[::1]:8443')).toEqual({
+      host: 'r',
+      port: 443,
+      address: '::1',
+      addressPort: 8443,
+    });
+    for (const bad of ['r', 'r:443', 'r:x:1.2.3.4', 'r:443:', 'r:70000:1.2.3.4', 'r:1:a:0']) {
+      expect(() => parseResolveRule(bad), bad).toThrow(/invalid --resolve/);
+    }
   });
 });

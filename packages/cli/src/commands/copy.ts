@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../deps.js';
-import { progressFor, say } from '../oras/command.js';
+import { collect, progressFor, say } from '../oras/command.js';
 import { copyArtifact } from '../oras/copy.js';
-import { addRemoteOptions, addTtyOption, parseConcurrency, remoteFlags } from '../oras/options.js';
+import {
+  addRemoteOptions,
+  addTtyOption,
+  parseConcurrency,
+  remoteFlags,
+  type RemoteFlags,
+} from '../oras/options.js';
 import { addPlatformOption, parsePlatform } from '../oras/platform.js';
 import { COPY_VERBS } from '../oras/progress.js';
 import { openTarget, requireWritable } from '../oras/target.js';
@@ -12,6 +18,13 @@ interface CopyOptions {
   readonly concurrency?: string;
   readonly tty?: boolean;
   readonly platform?: string;
+  readonly resolve?: string[];
+}
+
+/** oras cp: `--resolve` rules apply to both sides; a side's own rule for the same host wins. */
+function withBaseResolve(flags: RemoteFlags, base: readonly string[] | undefined): RemoteFlags {
+  if (!base?.length) return flags;
+  return { ...flags, resolve: [...(flags.resolve ?? []), ...base] };
 }
 
 /** `wharf copy` (alias `cp`): oras cp, with `-r` for referrers. */
@@ -23,7 +36,12 @@ export function registerCopy(program: Command, context: () => CommandContext): v
     .argument('<from>', 'source name{:tag|@digest}')
     .argument('<to>', 'destination name[:tag[,tag]...]')
     .option('-r, --recursive', 'also copy the referrers (signatures, SBOMs, …), recursively')
-    .option('--concurrency <n>', 'concurrent blob copies', '3');
+    .option('--concurrency <n>', 'concurrent blob copies', '3')
+    .option(
+      '--resolve <host:port:address[:address_port]>',
+      'base --resolve rules for both --from-resolve and --to-resolve (repeatable)',
+      collect,
+    );
   addRemoteOptions(cmd, 'from', { ociLayout: true, distributionSpec: true });
   addRemoteOptions(cmd, 'to', { ociLayout: true, distributionSpec: true });
   addPlatformOption(cmd);
@@ -45,12 +63,21 @@ Examples:
     .action(async (from: string, to: string, opts: CopyOptions) => {
       const ctx = context();
       const concurrency = parseConcurrency(opts.concurrency, 3);
-      const src = await openTarget(ctx, from, remoteFlags(opts, 'from'));
+      const src = await openTarget(
+        ctx,
+        from,
+        withBaseResolve(remoteFlags(opts, 'from'), opts.resolve),
+      );
       try {
-        const dst = await openTarget(ctx, to, remoteFlags(opts, 'to'), {
-          create: true,
-          multipleTags: true,
-        });
+        const dst = await openTarget(
+          ctx,
+          to,
+          withBaseResolve(remoteFlags(opts, 'to'), opts.resolve),
+          {
+            create: true,
+            multipleTags: true,
+          },
+        );
         try {
           const progress = progressFor(ctx, COPY_VERBS, opts, false);
           let root;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { fetchAll } from '@wharf/content';
 import {
-  ANNOTATION_CREATED,
   MEDIA_TYPE_OCI_INDEX,
   WharfError,
   digestBytes,
@@ -13,7 +12,7 @@ import {
 } from '@wharf/core';
 import type { CommandContext } from '../deps.js';
 import { collect, remoteCommand, say } from '../oras/command.js';
-import { writeOutput } from '../oras/io.js';
+import { prettyBytes, writeOutput, writeStdoutBytes } from '../oras/io.js';
 import { remoteFlags } from '../oras/options.js';
 import { shortDigest } from '../oras/progress.js';
 import {
@@ -33,6 +32,12 @@ interface IndexOptions {
   readonly merge?: string[];
   readonly remove?: string[];
   readonly tag?: string[];
+  readonly pretty?: boolean;
+}
+
+/** Status lines: stdout, or stderr when `-o -` puts the index on stdout (as oras does). */
+function statusPrinter(ctx: CommandContext, output: string | undefined): (line: string) => void {
+  return output === '-' ? (line) => ctx.deps.stderr.write(`${line}\n`) : (line) => say(ctx, line);
 }
 
 /** Resolves a source manifest in the target's repository and describes it with its platform. */
@@ -40,11 +45,12 @@ async function describeSource(
   ctx: CommandContext,
   t: OpenedTarget,
   ref: string,
+  status: (line: string) => void,
 ): Promise<Descriptor> {
   const signal = ctx.deps.signal;
-  say(ctx, `Fetching  ${ref}`);
+  status(`Fetching  ${ref}`);
   const { descriptor, bytes } = await fetchManifestOf(t, ref.replace(/^@/, ''), signal);
-  say(ctx, `Fetched   ${descriptor.digest} ${ref}`);
+  status(`Fetched   ${descriptor.digest} ${ref}`);
   const doc = parseManifest(bytes, { mediaType: descriptor.mediaType });
   let platform: Platform | undefined;
   let artifactType: string | undefined;
@@ -96,17 +102,23 @@ async function emit(
   index: ImageIndex,
   tags: readonly string[],
   output: string | undefined,
+  pretty: boolean,
 ): Promise<void> {
   const bytes = new TextEncoder().encode(JSON.stringify(index));
+  const status = statusPrinter(ctx, output);
   const desc: Descriptor = {
     mediaType: MEDIA_TYPE_OCI_INDEX,
     digest: digestBytes(bytes),
     size: bytes.byteLength,
   };
-  say(ctx, `Packed    ${shortDigest(desc.digest)} ${desc.mediaType}`);
+  status(`Packed    ${shortDigest(desc.digest)} ${desc.mediaType}`);
+  if (output === '-') {
+    await writeStdoutBytes(ctx, prettyBytes(bytes, pretty));
+    return;
+  }
   if (output !== undefined) {
     await writeOutput(ctx, output, bytes);
-    if (output !== '-') say(ctx, `Digest: ${desc.digest}`);
+    say(ctx, `Digest: ${desc.digest}`);
     return;
   }
   const store = requireWritable(t);
@@ -140,7 +152,8 @@ export function registerManifestIndex(manifest: Command, context: () => CommandC
     .argument('<sources...>', 'tags or digests of manifests in the repository')
     .option('--artifact-type <type>', 'artifact type of the index')
     .option('-a, --annotation <key=value>', 'index annotation (repeatable)', collect)
-    .option('-o, --output <file>', 'write the index to a file (- for stdout) instead of pushing');
+    .option('-o, --output <file>', 'write the index to a file (- for stdout) instead of pushing')
+    .option('--pretty', 'indent the JSON written to stdout');
   remoteCommand(create, { ociLayout: true })
     .addHelpText(
       'after',
@@ -154,19 +167,18 @@ export function registerManifestIndex(manifest: Command, context: () => CommandC
       });
       try {
         const manifests: Descriptor[] = [];
-        for (const src of sources) manifests.push(await describeSource(ctx, t, src));
+        const status = statusPrinter(ctx, opts.output);
+        for (const src of sources) manifests.push(await describeSource(ctx, t, src, status));
+        // No created annotation: oras 1.3 adds none to indexes, so both make the same bytes.
         const annotations = annotationMap(opts.annotation);
-        if (!(ANNOTATION_CREATED in annotations)) {
-          annotations[ANNOTATION_CREATED] = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-        }
         const idx: ImageIndex = {
           schemaVersion: 2,
           mediaType: MEDIA_TYPE_OCI_INDEX,
           ...(opts.artifactType !== undefined ? { artifactType: opts.artifactType } : {}),
           manifests,
-          annotations,
+          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         };
-        await emit(ctx, t, idx, t.tags, opts.output);
+        await emit(ctx, t, idx, t.tags, opts.output, opts.pretty === true);
       } finally {
         await t.close();
       }
@@ -181,7 +193,8 @@ export function registerManifestIndex(manifest: Command, context: () => CommandC
     .option('--remove <digest>', 'remove a manifest (repeatable)', collect)
     .option('--tag <tag>', 'tag the updated index (repeatable)', collect)
     .option('--artifact-type <type>', 'set the artifact type')
-    .option('-o, --output <file>', 'write the index to a file (- for stdout) instead of pushing');
+    .option('-o, --output <file>', 'write the index to a file (- for stdout) instead of pushing')
+    .option('--pretty', 'indent the JSON written to stdout');
   remoteCommand(update, { ociLayout: true })
     .addHelpText(
       'after',
@@ -196,11 +209,12 @@ export function registerManifestIndex(manifest: Command, context: () => CommandC
         const doc = parseManifest(bytes, { mediaType: descriptor.mediaType });
         if (doc.kind !== 'index')
           throw new WharfError('INVALID_ARGUMENT', `${target} is not an index`);
+        const status = statusPrinter(ctx, opts.output);
         let manifests = [...doc.index.manifests];
         for (const add of opts.add ?? []) {
-          const d = await describeSource(ctx, t, add);
+          const d = await describeSource(ctx, t, add, status);
           if (!manifests.some((m) => m.digest === d.digest)) manifests.push(d);
-          say(ctx, `Added     ${d.digest}`);
+          status(`Added     ${d.digest}`);
         }
         for (const merge of opts.merge ?? []) {
           const other = await fetchManifestOf(t, merge.replace(/^@/, ''), ctx.deps.signal);
@@ -209,13 +223,13 @@ export function registerManifestIndex(manifest: Command, context: () => CommandC
             throw new WharfError('INVALID_ARGUMENT', `${merge} is not an index`);
           for (const m of od.index.manifests)
             if (!manifests.some((x) => x.digest === m.digest)) manifests.push(m);
-          say(ctx, `Merged    ${other.descriptor.digest}`);
+          status(`Merged    ${other.descriptor.digest}`);
         }
         for (const rm of opts.remove ?? []) {
           if (!manifests.some((m) => m.digest === rm))
             throw new WharfError('NOT_FOUND', `${rm} is not in the index`);
           manifests = manifests.filter((m) => m.digest !== rm);
-          say(ctx, `Removed   ${rm}`);
+          status(`Removed   ${rm}`);
         }
         const idx: ImageIndex = {
           ...doc.index,
@@ -223,7 +237,7 @@ export function registerManifestIndex(manifest: Command, context: () => CommandC
           manifests,
         };
         const tags = [...(ref.includes(':') ? [] : [ref]), ...(opts.tag ?? [])];
-        await emit(ctx, t, idx, tags, opts.output);
+        await emit(ctx, t, idx, tags, opts.output, opts.pretty === true);
       } finally {
         await t.close();
       }

@@ -4,7 +4,14 @@ import type { Command } from 'commander';
 import { digestBytes, parseManifest, WharfError, type Descriptor } from '@wharf/core';
 import type { CommandContext } from '../deps.js';
 import { formatOption, progressFor, remoteCommand, say, sayJson } from '../oras/command.js';
-import { confirm, jsonText, plainDescriptor, prettyBytes, writeOutput } from '../oras/io.js';
+import {
+  confirm,
+  jsonText,
+  plainDescriptor,
+  prettyBytes,
+  writeOutput,
+  writeStdoutBytes,
+} from '../oras/io.js';
 import { parseFormat, remoteFlags } from '../oras/options.js';
 import { addPlatformOption, parsePlatform, selectPlatform } from '../oras/platform.js';
 import { PUSH_VERBS } from '../oras/progress.js';
@@ -88,7 +95,7 @@ export function registerManifest(program: Command, context: () => CommandContext
         } else if (opts.descriptor) {
           say(ctx, jsonText(plainDescriptor(descriptor), opts.pretty === true));
         } else if (opts.output === undefined || opts.output === '-') {
-          ctx.deps.stdout.write(prettyBytes(bytes, opts.pretty === true));
+          await writeStdoutBytes(ctx, prettyBytes(bytes, opts.pretty === true));
         }
       } finally {
         await t.close();
@@ -103,6 +110,7 @@ export function registerManifest(program: Command, context: () => CommandContext
     .option('--descriptor', 'print the config descriptor instead of the content')
     .option('--pretty', 'indent JSON output')
     .option('-o, --output <file>', 'write the config to a file (- for stdout)');
+  addPlatformOption(fetchConfig);
   remoteCommand(fetchConfig, { ociLayout: true })
     .addHelpText(
       'after',
@@ -113,7 +121,19 @@ export function registerManifest(program: Command, context: () => CommandContext
       const t = await openTarget(ctx, target, remoteFlags(opts));
       try {
         const signal = ctx.deps.signal;
-        const { descriptor, bytes } = await fetchManifestOf(t, requireReference(t), signal);
+        const platform = parsePlatform(opts.platform);
+        const ref =
+          platform === undefined
+            ? requireReference(t)
+            : (
+                await selectPlatform(
+                  t.store,
+                  await t.store.resolve(requireReference(t), { signal }),
+                  platform,
+                  signal,
+                )
+              ).digest;
+        const { descriptor, bytes } = await fetchManifestOf(t, ref, signal);
         const doc = parseManifest(bytes, { mediaType: descriptor.mediaType });
         if (doc.kind !== 'manifest')
           throw new WharfError('INVALID_ARGUMENT', `${target} is an index; it has no config`);
@@ -125,7 +145,7 @@ export function registerManifest(program: Command, context: () => CommandContext
         const content = await fetchAll(t.store, config, { signal });
         if (opts.output !== undefined && opts.output !== '-')
           await writeOutput(ctx, opts.output, content);
-        else ctx.deps.stdout.write(prettyBytes(content, opts.pretty === true));
+        else await writeStdoutBytes(ctx, prettyBytes(content, opts.pretty === true));
       } finally {
         await t.close();
       }

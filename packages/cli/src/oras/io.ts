@@ -30,7 +30,10 @@ export function prettyBytes(bytes: Uint8Array, pretty: boolean): string | Uint8A
  * Writes raw bytes to stdout (no text encoding), waiting for `drain` when a real stream
  * asks for it, so a large blob streams without piling up in memory.
  */
-export async function writeStdoutBytes(ctx: CommandContext, chunk: Uint8Array): Promise<void> {
+export async function writeStdoutBytes(
+  ctx: CommandContext,
+  chunk: Uint8Array | string,
+): Promise<void> {
   const out = ctx.deps.stdout as CommandContext['deps']['stdout'] & {
     once?: (event: 'drain', listener: () => void) => unknown;
   };

@@ -18,6 +18,7 @@ export interface RemoteFlags {
   readonly keyFile?: string;
   readonly registryConfig?: readonly string[];
   readonly header?: readonly string[];
+  readonly resolve?: readonly string[];
   readonly ociLayout?: boolean;
   readonly distributionSpec?: string;
 }
@@ -73,6 +74,11 @@ export function addRemoteOptions(cmd: Command, prefix = '', set: RemoteOptionSet
       `${short('-H')}--${p}header <header>`,
       `add a 'Key: Value' request header${who}`,
       collect,
+    )
+    .option(
+      `--${p}resolve <host:port:address[:address_port]>`,
+      `connect to address[:address_port] for host:port (repeatable)${who}`,
+      collect,
     );
   if (set.ociLayout) {
     cmd.option(`--${p}oci-layout`, `the target${who} is an OCI image layout (path[:tag|@digest])`);
@@ -122,6 +128,7 @@ export function remoteFlags(options: object, prefix = ''): RemoteFlags {
     keyFile: str('key-file'),
     registryConfig: list('registry-config'),
     header: list('header'),
+    resolve: list('resolve'),
     ociLayout: bool('oci-layout'),
     distributionSpec: str('distribution-spec'),
   };

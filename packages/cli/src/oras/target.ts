@@ -16,9 +16,9 @@ import {
   Registry,
   type Credential,
   type CredentialFunc,
-  type FetchLike,
   type RegistryOptions,
   type RemoteRepository,
+  parseResolveRule,
 } from '@wharf/registry-client';
 import type { CommandContext } from '../deps.js';
 import { usageError } from '../usage.js';
@@ -133,22 +133,6 @@ function credentialFunc(ctx: CommandContext, flags: RemoteFlags): CredentialFunc
   };
 }
 
-async function headerFetch(
-  headers: Record<string, string>,
-  tls: boolean,
-): Promise<FetchLike | undefined> {
-  if (Object.keys(headers).length === 0) return undefined;
-  // With TLS settings the transport needs undici's own fetch for its dispatcher.
-  const base: FetchLike = tls
-    ? ((await import('undici')).fetch as unknown as FetchLike)
-    : globalThis.fetch;
-  return (input, init) => {
-    const merged = new Headers(init?.headers);
-    for (const [k, v] of Object.entries(headers)) merged.set(k, v);
-    return base(input, { ...init, headers: merged });
-  };
-}
-
 /** Registry client options from the flags (credentials, TLS, headers, referrers mode). */
 export async function registryOptions(
   ctx: CommandContext,
@@ -156,8 +140,13 @@ export async function registryOptions(
   credential?: Credential,
 ): Promise<RegistryOptions> {
   const cred = credential ?? (await flagCredential(ctx, flags));
-  const tls = Boolean(flags.caFile || flags.certFile || flags.insecure);
-  const fetch = await headerFetch(parseHeaders(flags.header), tls);
+  const headers = parseHeaders(flags.header);
+  let rules;
+  try {
+    rules = (flags.resolve ?? []).map(parseResolveRule);
+  } catch (err) {
+    throw usageError(err instanceof Error ? err.message : String(err));
+  }
   const mode =
     flags.distributionSpec === 'v1.1-referrers-api'
       ? 'api'
@@ -174,7 +163,8 @@ export async function registryOptions(
     caFile: flags.caFile,
     certFile: flags.certFile,
     keyFile: flags.keyFile,
-    fetch,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(rules.length > 0 ? { resolve: rules } : {}),
   };
   for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
   return opts;

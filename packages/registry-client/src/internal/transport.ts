@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { noopLogger, type Logger } from '@wharf/core';
 import { RegistryClientError, redactUrl } from '../errors.js';
 import { abortError, sleep } from './abort.js';
@@ -41,6 +42,36 @@ export interface TransportOptions {
   readonly logger?: Logger;
   /** `User-Agent` header; default `wharf`. */
   readonly userAgent?: string;
+  /** Extra headers sent with every request (`-H`); they win over the client's own. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Connect to another address for a `host:port` (`--resolve`); Host and TLS name stay. */
+  readonly resolve?: readonly ResolveRule[];
+}
+
+/** One `--resolve host:port:address[:address_port]` rule. */
+export interface ResolveRule {
+  readonly host: string;
+  readonly port: number;
+  readonly address: string;
+  readonly addressPort: number;
+}
+
+/**
+ * Parses `host:port:address[:address_port]` (oras/curl `--resolve`); an IPv6 address is written
+ * in brackets. Throws `INVALID_OPTION` with the rule quoted.
+ */
+export function parseResolveRule(rule: string): ResolveRule {
+  const m = /^([^:[\]]+):(\d{1,5}):(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(rule);
+  const port = Number(m?.[2]);
+  const addressPort = m?.[4] === undefined ? port : Number(m[4]);
+  if (!m || port < 1 || port > 65535 || addressPort < 1 || addressPort > 65535) {
+    throw new RegistryClientError(
+      'INVALID_OPTION',
+      `invalid --resolve "${rule}": expected host:port:address[:address_port]`,
+    );
+  }
+  const address = (m[3] as string).replace(/^\[(.*)\]$/, '$1');
+  return { host: (m[1] as string).toLowerCase(), port, address, addressPort };
 }
 
 /** A request body: bytes (replayable) or a one-shot stream with a known length. */
@@ -81,6 +112,7 @@ export class Transport {
   readonly #timeoutMs: number;
   readonly #maxRedirects: number;
   readonly #userAgent: string;
+  readonly #extraHeaders: Readonly<Record<string, string>>;
 
   constructor(options: TransportOptions = {}) {
     this.#logger = options.logger ?? noopLogger;
@@ -93,6 +125,9 @@ export class Transport {
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#maxRedirects = options.maxRedirects ?? 10;
     this.#userAgent = options.userAgent ?? 'wharf';
+    this.#extraHeaders = Object.fromEntries(
+      Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     this.#dispatcher = makeDispatcher(options);
     this.#fetch = options.fetch ?? (undiciFetch as unknown as FetchLike);
   }
@@ -165,7 +200,11 @@ export class Transport {
     let url = req.url;
     let method = req.method;
     let body = req.body;
-    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
+    const headers: Record<string, string> = {
+      'user-agent': this.#userAgent,
+      ...req.headers,
+      ...this.#extraHeaders,
+    };
     let crossedOrigin = false;
     const visited = new Set<string>([`${method} ${url.href}`]);
     for (let hops = 0; ; hops++) {
@@ -346,7 +385,10 @@ function keepAliveOnHead(agent: Agent): Dispatcher {
  */
 function makeDispatcher(options: TransportOptions): Dispatcher | undefined {
   const tls = options.insecure || options.caFile || options.certFile || options.keyFile;
-  if (!tls) return options.fetch ? undefined : keepAliveOnHead(new Agent());
+  const rules = options.resolve ?? [];
+  if (!tls && rules.length === 0) {
+    return options.fetch ? undefined : keepAliveOnHead(new Agent());
+  }
   if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
     throw new RegistryClientError(
       'INVALID_OPTION',
@@ -362,16 +404,31 @@ function makeDispatcher(options: TransportOptions): Dispatcher | undefined {
       });
     }
   };
-  return keepAliveOnHead(
-    new Agent({
-      connect: {
-        rejectUnauthorized: !options.insecure,
-        ...(options.caFile
-          ? { ca: [...rootCertificates, read(options.caFile, 'CA file').toString('utf8')] }
+  const connectOptions = {
+    rejectUnauthorized: !options.insecure,
+    ...(options.caFile
+      ? { ca: [...rootCertificates, read(options.caFile, 'CA file').toString('utf8')] }
+      : {}),
+    ...(options.certFile ? { cert: read(options.certFile, 'client certificate') } : {}),
+    ...(options.keyFile ? { key: read(options.keyFile, 'client key') } : {}),
+  };
+  if (rules.length === 0) return keepAliveOnHead(new Agent({ connect: connectOptions }));
+  const base = buildConnector(connectOptions);
+  const connect: buildConnector.connector = (opts, callback) => {
+    const port = Number(opts.port || (opts.protocol === 'https:' ? 443 : 80));
+    const rule = rules.find((r) => r.host === opts.hostname.toLowerCase() && r.port === port);
+    if (!rule) return base(opts, callback);
+    return base(
+      {
+        ...opts,
+        hostname: rule.address,
+        port: String(rule.addressPort),
+        ...(opts.servername === undefined && isIP(opts.hostname) === 0
+          ? { servername: opts.hostname }
           : {}),
-        ...(options.certFile ? { cert: read(options.certFile, 'client certificate') } : {}),
-        ...(options.keyFile ? { key: read(options.keyFile, 'client key') } : {}),
       },
-    }),
-  );
+      callback,
+    );
+  };
+  return keepAliveOnHead(new Agent({ connect }));
 }
