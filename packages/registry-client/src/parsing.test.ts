@@ -145,6 +145,12 @@ describe('Link and Location', () => {
     expect(refused('https://evil.example/v2/u')).toBe(true);
     expect(refused('http://reg.example/v2/u')).toBe(true);
     expect(refused('https://reg.example:8443/v2/u')).toBe(true);
+    expect(refused('ftp://reg.example/v2/u')).toBe(true);
+    expect(refused('/v2/a/blobs/uploads/../../../../admin/upload')).toBe(true);
+    expect(refused('/v2/a/blobs/uploads/%2e%2e/%2E%2E/x')).toBe(true);
+    expect(refused('/admin/upload')).toBe(true);
+    expect(refused('https://reg.example/v2/../internal')).toBe(true);
+    expect(refused('123?_state=x')).toBe(false);
     expect(() => resolveLocation(null, req)).toThrow(/without a Location/);
   });
 });

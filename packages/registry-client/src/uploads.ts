@@ -59,6 +59,18 @@ export function resolveLocation(location: string | null, requestUrl: URL): URL {
       `refusing upload Location that downgrades https to http`,
     );
   }
+  // Upload sessions live under /v2/ (distribution spec); a Location that climbs out with dot
+  // segments (raw or percent-encoded) or points elsewhere on the host is not an upload URL.
+  const rawPath = location.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split(/[?#]/)[0] ?? '';
+  if (
+    !url.pathname.startsWith('/v2/') ||
+    rawPath.split('/').some((seg) => /^(\.|%2e){2}$/i.test(seg))
+  ) {
+    throw new RegistryClientError(
+      'LOCATION_REFUSED',
+      `refusing upload Location outside /v2/ (${redactUrl(url)})`,
+    );
+  }
   return url;
 }
 
