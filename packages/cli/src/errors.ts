@@ -24,6 +24,9 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
     if (err.code === 'USAGE') return ExitCode.Usage;
     if (err.code === 'ABORTED') return ExitCode.Interrupted;
     if (VERIFICATION_CODES.has(err.code)) return ExitCode.VerificationFailed;
+    // A verification command marks the errors that mean "did not verify" (their codes, e.g.
+    // CERT_INVALID, also occur as plain input errors elsewhere).
+    if (err.detail?.['verificationFailed'] === true) return ExitCode.VerificationFailed;
   }
   return ExitCode.Error;
 }

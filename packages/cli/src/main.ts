@@ -20,6 +20,10 @@ import { registerBlob } from './commands/blob.js';
 import { registerRepo } from './commands/repo.js';
 import { registerLogin } from './commands/login.js';
 import { registerSbom } from './commands/sbom.js';
+import { registerCert } from './commands/cert.js';
+import { registerKey } from './commands/key.js';
+import { registerPolicy } from './commands/policy.js';
+import { registerPlugin } from './commands/plugin.js';
 
 const ROOT_EXAMPLES = `
 Examples:
@@ -75,6 +79,10 @@ export function createProgram(deps: CliDeps): Command {
   registerRepo(program, context);
   registerLogin(program, context);
   registerSbom(program, context);
+  registerCert(program, context);
+  registerKey(program, context);
+  registerPolicy(program, context);
+  registerPlugin(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

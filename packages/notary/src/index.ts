@@ -20,3 +20,4 @@ export * from './revocation.js';
 export * from './verify.js';
 export * from './timestamp-http.js';
 export * from './plugin/index.js';
+export * from './test-certificate.js';

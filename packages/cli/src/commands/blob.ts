@@ -14,6 +14,7 @@ import { PUSH_VERBS } from '../oras/progress.js';
 import { pushBlob } from '../oras/push.js';
 import { openTarget, readStdinBytes, requireWritable, type OpenedTarget } from '../oras/target.js';
 import { usageError } from '../usage.js';
+import { registerBlobSigning } from './blob-sign.js';
 
 interface BlobOptions {
   readonly output?: string;
@@ -214,4 +215,6 @@ export function registerBlob(program: Command, context: () => CommandContext): v
         await t.close();
       }
     });
+
+  registerBlobSigning(blob, context);
 }

@@ -1,0 +1,286 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { access, chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { Command } from 'commander';
+import tar from 'tar-stream';
+import { WharfError } from '@wharf/core';
+import {
+  NotaryPlugin,
+  findPlugin,
+  listPluginDirectories,
+  pluginExecutableName,
+  validatePluginName,
+  type PluginMetadata,
+} from '@wharf/notary';
+import type { CommandContext } from '../deps.js';
+import { say } from '../oras/command.js';
+import { confirm } from '../oras/io.js';
+import { fileArg, pathsOf } from '../notation/common.js';
+import { goTable } from '../notation/table.js';
+import { usageError } from '../usage.js';
+
+/** notation's limit for a plugin source. */
+const MAX_PLUGIN_BYTES = 256 * 1024 * 1024;
+
+interface PluginOptions {
+  readonly file?: boolean;
+  readonly url?: boolean;
+  readonly sha256sum?: string;
+  readonly force?: boolean;
+  readonly yes?: boolean;
+}
+
+function installError(message: string, cause?: unknown): WharfError {
+  return new WharfError(
+    'PLUGIN_INSTALL_FAILED',
+    `plugin installation failed: ${message}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The plugin name of a `notation-<name>` file name. */
+function nameOfExecutable(file: string): string {
+  const base = basename(file);
+  if (!base.startsWith('notation-') || base.length === 'notation-'.length) {
+    throw installError(
+      `${base} is not a plugin executable: its name must be notation-<plugin name>`,
+    );
+  }
+  const name = base.slice('notation-'.length);
+  try {
+    validatePluginName(name);
+  } catch (err) {
+    throw installError(err instanceof Error ? err.message : String(err), err);
+  }
+  return name;
+}
+
+/** Extracts the single `notation-*` regular file of a .tar.gz into `dir`; returns its name. */
+async function extractTarGz(src: string, dir: string): Promise<string> {
+  const extract = tar.extract();
+  let found: string | undefined;
+  let total = 0;
+  extract.on('entry', (header, stream, next) => {
+    const base = basename(header.name);
+    const chunks: Buffer[] = [];
+    stream.on('data', (data: unknown) => {
+      const c = data as Buffer;
+      total += c.length;
+      if (total > MAX_PLUGIN_BYTES) {
+        stream.destroy(installError(`the archive holds more than ${MAX_PLUGIN_BYTES} bytes`));
+        return;
+      }
+      if (base.startsWith('notation-') && header.type === 'file') chunks.push(c);
+    });
+    stream.on('end', () => {
+      if (!base.startsWith('notation-')) return next();
+      if (header.type !== 'file') {
+        return next(installError(`${header.name} in the archive is not a regular file`));
+      }
+      if (found !== undefined) {
+        return next(installError('the archive holds more than one notation-* file'));
+      }
+      found = base;
+      const name = nameOfExecutable(base);
+      const target = join(dir, name, pluginExecutableName(name));
+      mkdir(join(dir, name), { recursive: true })
+        .then(() => writeFile(target, Buffer.concat(chunks), { mode: 0o755 }))
+        .then(() => next(), next);
+    });
+    stream.on('error', next);
+  });
+  try {
+    await pipeline(createReadStream(src), createGunzip(), extract);
+  } catch (err) {
+    if (err instanceof WharfError) throw err;
+    throw installError(`cannot read ${basename(src)} as a .tar.gz archive`, err);
+  }
+  if (found === undefined) throw installError('the archive holds no notation-* plugin executable');
+  return nameOfExecutable(found);
+}
+
+function semverParts(v: string): number[] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** -1, 0, 1 comparing release numbers (non-semver versions compare as text). */
+function compareVersions(a: string, b: string): number {
+  const pa = semverParts(a);
+  const pb = semverParts(b);
+  if (!pa || !pb) return a === b ? 0 : a < b ? -1 : 1;
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] as number) - (pb[i] as number);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/** `wharf plugin install|list|uninstall` (notation plugin). */
+export function registerPlugin(program: Command, context: () => CommandContext): void {
+  const plugin = program
+    .command('plugin')
+    .description('Manage plugins (notation plugin)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wharf plugin install --file ./notation-my-kms\n  wharf plugin ls',
+    );
+
+  plugin
+    .command('install')
+    .alias('add')
+    .description(
+      'Install a plugin from a file: a notation-<name> executable or a .tar.gz holding one',
+    )
+    .argument('<plugin_source>', 'path of the plugin file')
+    .option('--file', 'install from a file on the file system (the default)')
+    .option('--url', 'install from an HTTPS URL (not supported by wharf yet)')
+    .option('--sha256sum <hex>', 'SHA-256 the source file must have')
+    .option('--force', 'install even if the same or a newer version is installed')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wharf plugin install --file ./notation-my-kms\n  wharf plugin install --file my-kms-v1.0.tar.gz --sha256sum 1130…c17e\n  wharf plugin install --file ./notation-my-kms --force',
+    )
+    .action(async (source: string, opts: PluginOptions) => {
+      const ctx = context();
+      if (opts.url)
+        throw usageError('--url is not supported by wharf yet; download the file and use --file');
+      const src = fileArg(ctx, source);
+      const st = await lstat(src).catch((err: unknown) => {
+        throw installError(`cannot read ${source}`, err);
+      });
+      if (!st.isFile()) throw installError(`${source} is not a regular file`);
+      if (st.size > MAX_PLUGIN_BYTES)
+        throw installError(`${source} is larger than ${MAX_PLUGIN_BYTES} bytes`);
+      if (opts.sha256sum !== undefined) {
+        const want = opts.sha256sum.toLowerCase();
+        if (!/^[0-9a-f]{64}$/.test(want)) throw usageError('--sha256sum must be 64 hex digits');
+        const got = createHash('sha256')
+          .update(await readFile(src))
+          .digest('hex');
+        if (got !== want) {
+          throw installError(
+            `plugin checksum does not match user input. Expecting ${want}, got ${got}`,
+          );
+        }
+      }
+      const pluginsDir = pathsOf(ctx).pluginsDir;
+      await mkdir(pluginsDir, { recursive: true, mode: 0o700 });
+      // Staged inside the plugins dir so the final step is one rename on the same file system.
+      const stage = join(pluginsDir, `.install-${randomBytes(6).toString('hex')}`);
+      await mkdir(stage, { mode: 0o700 });
+      try {
+        let name: string;
+        const lower = src.toLowerCase();
+        if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) {
+          name = await extractTarGz(src, stage);
+        } else if (lower.endsWith('.zip')) {
+          throw installError(
+            '.zip archives are not supported by wharf yet; use a .tar.gz or the executable',
+          );
+        } else {
+          name = nameOfExecutable(src);
+          try {
+            await access(src, constants.X_OK);
+          } catch {
+            throw installError(`input file ${basename(src)} is not executable`);
+          }
+          await mkdir(join(stage, name));
+          const target = join(stage, name, pluginExecutableName(name));
+          await writeFile(target, await readFile(src), { mode: 0o755 });
+          await chmod(target, 0o755);
+        }
+        let meta: PluginMetadata;
+        try {
+          meta = await new NotaryPlugin(name, await findPlugin(stage, name), {
+            timeoutMs: 30_000,
+          }).getMetadata({});
+        } catch (err) {
+          throw installError(
+            `plugin ${name} does not answer get-plugin-metadata correctly: ${err instanceof Error ? err.message : String(err)}`,
+            err,
+          );
+        }
+        let old: PluginMetadata | undefined;
+        const existing = await findPlugin(pluginsDir, name).catch(() => undefined);
+        if (existing) {
+          old = await new NotaryPlugin(name, existing, { timeoutMs: 30_000 })
+            .getMetadata({})
+            .catch(() => undefined);
+        }
+        if (old && !opts.force) {
+          const cmp = compareVersions(meta.version, old.version);
+          if (cmp === 0)
+            throw installError(`plugin ${name} with version ${old.version} already exists`);
+          if (cmp < 0) {
+            throw installError(
+              `plugin ${name} version ${meta.version} is lower than the installed version ${old.version}`,
+            );
+          }
+        }
+        const finalDir = join(pluginsDir, name);
+        await rm(finalDir, { recursive: true, force: true });
+        await rename(join(stage, name), finalDir);
+        say(
+          ctx,
+          existing
+            ? `Successfully updated plugin ${name} from version ${old?.version ?? 'unknown'} to ${meta.version}`
+            : `Successfully installed plugin ${name}, version ${meta.version}`,
+        );
+      } finally {
+        await rm(stage, { recursive: true, force: true });
+      }
+    });
+
+  plugin
+    .command('list')
+    .alias('ls')
+    .description('List installed plugins')
+    .addHelpText('after', '\nExamples:\n  wharf plugin ls')
+    .action(async () => {
+      const ctx = context();
+      const rows: string[][] = [];
+      for (const e of await listPluginDirectories(pathsOf(ctx).pluginsDir)) {
+        if (e.name.startsWith('.')) continue;
+        if (!e.path) {
+          rows.push([e.name, '', '', '[]', e.error?.message ?? 'invalid']);
+          continue;
+        }
+        try {
+          const m = await new NotaryPlugin(e.name, e.path, { timeoutMs: 30_000 }).getMetadata({});
+          rows.push([e.name, m.description, m.version, `[${m.capabilities.join(' ')}]`, '<nil>']);
+        } catch (err) {
+          rows.push([e.name, '', '', '[]', err instanceof Error ? err.message : String(err)]);
+        }
+      }
+      ctx.deps.stdout.write(
+        goTable([['NAME', 'DESCRIPTION', 'VERSION', 'CAPABILITIES', 'ERROR'], ...rows]),
+      );
+    });
+
+  plugin
+    .command('uninstall')
+    .aliases(['remove', 'rm'])
+    .description('Uninstall a plugin')
+    .argument('<plugin_name>', 'name of the plugin')
+    .option('-y, --yes', 'do not prompt for confirmation')
+    .addHelpText('after', '\nExamples:\n  wharf plugin uninstall -y my-kms')
+    .action(async (name: string, opts: PluginOptions) => {
+      const ctx = context();
+      validatePluginName(name);
+      const dir = join(pathsOf(ctx).pluginsDir, name);
+      const st = await lstat(dir).catch(() => undefined);
+      if (!st?.isDirectory())
+        throw new WharfError('PLUGIN_NOT_FOUND', `unable to find plugin ${name}`);
+      if (
+        !opts.yes &&
+        !(await confirm(ctx, `Are you sure you want to uninstall plugin "${name}"?`))
+      )
+        return;
+      await rm(dir, { recursive: true, force: true });
+      say(ctx, `Successfully uninstalled plugin ${name}`);
+    });
+}
