@@ -16,7 +16,12 @@ export { readGoBuildInfo, goPackages, type GoBuildInfo } from './catalogers/gola
 export { catalogJavaArchive } from './catalogers/java.js';
 export { parseGemspec } from './catalogers/ruby.js';
 export { readCargoAuditable } from './catalogers/rust.js';
-export { parseRpmHeader, parseRpmSqlite } from './catalogers/rpm.js';
+export {
+  parseRpmHeader,
+  parseRpmSqlite,
+  parseRpmBerkeleyDb,
+  parseRpmNdb,
+} from './catalogers/rpm.js';
 export { parseOsRelease, distroFromFields } from './catalogers/os-release.js';
 export { formatPurl, purlWithoutQualifiers } from './identity/purl.js';
 export { generateCpes } from './identity/cpe.js';

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
+import { berkeleyHashValues, isBerkeleyHash, isNdb, ndbBlobs } from './rpmdb-files.js';
 import type { Cataloger, RawPackage } from './types.js';
 
 const FOUND_BY = 'rpm-db-cataloger';
@@ -152,9 +153,47 @@ export function parseRpmSqlite(bytes: Uint8Array): RawPackage[] {
   }
 }
 
+function packagesOf(blobs: readonly Uint8Array[]): RawPackage[] {
+  const out: RawPackage[] = [];
+  for (const b of blobs) {
+    const p = rpmPackage(parseRpmHeader(b));
+    if (p !== undefined) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Reads a Berkeley DB `Packages` rpmdb (rpm <= 4.15). Values shorter than a header (the 4-byte
+ * instance counter under key 0) are skipped.
+ */
+export function parseRpmBerkeleyDb(bytes: Uint8Array): RawPackage[] {
+  return packagesOf(berkeleyHashValues(bytes).filter((v) => v.length >= 8));
+}
+
+/** Reads an NDB `Packages.db` rpmdb (rpm >= 4.16 on SUSE). */
+export function parseRpmNdb(bytes: Uint8Array): RawPackage[] {
+  return packagesOf(ndbBlobs(bytes));
+}
+
+const SQLITE_MAGIC = 'SQLite format 3';
+
+function isSqlite(head: Uint8Array): boolean {
+  return Buffer.from(head.subarray(0, 15)).toString('latin1') === SQLITE_MAGIC;
+}
+
 export const rpmCataloger: Cataloger = {
   name: FOUND_BY,
-  match: (f) => /\/(var\/lib|usr\/share|usr\/lib\/sysimage)\/rpm\/rpmdb\.sqlite$/.test(f.path),
-  sniff: (head) => Buffer.from(head.subarray(0, 15)).toString('latin1') === 'SQLite format 3',
-  parse: (_f, content) => [{ kind: 'packages', packages: parseRpmSqlite(content) }],
+  match: (f) =>
+    /\/(var\/lib|usr\/share|usr\/lib\/sysimage)\/rpm\/(rpmdb\.sqlite|Packages|Packages\.db)$/.test(
+      f.path,
+    ),
+  sniff: (head) => isSqlite(head) || isBerkeleyHash(head) || isNdb(head),
+  parse: (_f, content) => {
+    const packages = isSqlite(content)
+      ? parseRpmSqlite(content)
+      : isNdb(content)
+        ? parseRpmNdb(content)
+        : parseRpmBerkeleyDb(content);
+    return [{ kind: 'packages', packages }];
+  },
 };
