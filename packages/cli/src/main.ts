@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { isWharfError } from '@wharf/core';
 import { createCliLogger } from './logger.js';
 import type { CliDeps, CommandContext } from './deps.js';
 import { errorJson, exitCodeFor, formatError } from './errors.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 import { writeJson } from './output.js';
 import { resolvePaths } from './paths.js';
 import { VERSION } from './version.js';
@@ -24,6 +25,8 @@ import { registerCert } from './commands/cert.js';
 import { registerKey } from './commands/key.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerPlugin } from './commands/plugin.js';
+import { registerDb } from './commands/db.js';
+import { registerScan } from './commands/scan.js';
 
 const ROOT_EXAMPLES = `
 Examples:
@@ -83,6 +86,8 @@ export function createProgram(deps: CliDeps): Command {
   registerKey(program, context);
   registerPolicy(program, context);
   registerPlugin(program, context);
+  registerDb(program, context);
+  registerScan(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -98,10 +103,11 @@ function wantsJson(argv: readonly string[]): boolean {
 }
 
 /**
- * Runs the CLI and resolves to the exit code. `argv` is the user's arguments (no node/script).
+ * Runs the CLI and resolves to the exit code (an `ExitCode`, or the status a command chose, as
+ * `wharf scan --exit-code N`). `argv` is the user's arguments (no node/script).
  * Never calls `process.exit`; `bin.ts` does that.
  */
-export async function main(argv: readonly string[], deps: CliDeps): Promise<ExitCodeValue> {
+export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
   const program = createProgram(deps);
   if (argv.length === 0) {
     deps.stdout.write(program.helpInformation());
@@ -117,6 +123,8 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<Exit
       return ExitCode.Usage;
     }
     if (deps.signal.aborted) return ExitCode.Interrupted;
+    // A command's chosen exit status (`wharf scan --exit-code N`): already reported, not an error.
+    if (isWharfError(err, 'EXIT_STATUS')) return Number(err.detail?.['status'] ?? 1);
     const debug = argv.includes('-d') || argv.includes('--debug');
     if (wantsJson(argv)) writeJson(deps.stdout, errorJson(err));
     else deps.stderr.write(formatError(err, debug));
