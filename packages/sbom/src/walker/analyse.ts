@@ -11,7 +11,7 @@ import {
 } from './paths.js';
 
 /** Bumped whenever the analysis or a cataloger changes, so old cache entries are ignored. */
-export const ANALYSER_VERSION = 1;
+export const ANALYSER_VERSION = 2;
 
 /** Bytes of recently read files kept for hard links that point at them. */
 const HARDLINK_KEEP_BYTES = 8 * 1024 * 1024;
