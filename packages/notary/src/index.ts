@@ -21,3 +21,4 @@ export * from './verify.js';
 export * from './timestamp-http.js';
 export * from './plugin/index.js';
 export * from './test-certificate.js';
+export * from './crl-cache.js';
