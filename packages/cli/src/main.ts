@@ -27,6 +27,10 @@ import { registerPolicy } from './commands/policy.js';
 import { registerPlugin } from './commands/plugin.js';
 import { registerDb } from './commands/db.js';
 import { registerScan } from './commands/scan.js';
+import { registerSign } from './commands/sign.js';
+import { registerVerify } from './commands/verify.js';
+import { registerList } from './commands/list.js';
+import { registerInspect } from './commands/inspect.js';
 
 const ROOT_EXAMPLES = `
 Examples:
@@ -88,6 +92,10 @@ export function createProgram(deps: CliDeps): Command {
   registerPlugin(program, context);
   registerDb(program, context);
   registerScan(program, context);
+  registerSign(program, context);
+  registerVerify(program, context);
+  registerList(program, context);
+  registerInspect(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,466 @@
+/**
+ * `wharf sign|verify|list|inspect` against real peers: notation v1.3.2 verifies what `wharf sign`
+ * pushes (distribution v3: tag schema; `wharf serve`: referrers API; OCI layouts), `wharf verify`
+ * verifies what notation signs, failures exit 3, and the outputs match notation's. One
+ * distribution, one Wharf registry and one TSA per file. Needs `npx tsc -b packages/cli`.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OciLayoutStore, pushBytes, type Pusher } from '@wharf/content';
+import { MEDIA_TYPE_OCI_MANIFEST, type Descriptor } from '@wharf/core';
+import { notationPaths, writeSigningKeys } from '@wharf/notation';
+import { Registry } from '@wharf/registry-client';
+import { requirePeer, startDistribution, type RunningDistribution } from '@wharf/testkit';
+import { keyPem, mintChain, pem, type KeyKind } from '../../notary/test/pki.js';
+import { createOpensslTsa, hasOpensslTs, serveOpensslTsa } from '../../notary/test/tsa.js';
+import { startWharfRegistry, wharf, type RunResult, type TestRegistry } from './helpers.js';
+
+const notation1 = requirePeer('notation1');
+const registryBin = requirePeer('registry');
+const ready = notation1 !== undefined && registryBin !== undefined;
+const IDENTITY =
+  'x509.subject: C=US, ST=WA, L=Seattle, O=Wharf Test, OU=Signing, CN=Wharf Test Leaf';
+
+interface Env {
+  readonly dir: string;
+  readonly config: string;
+  readonly env: Record<string, string>;
+}
+
+function newEnv(): Env {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-nsign-'));
+  const env = { XDG_CONFIG_HOME: join(dir, '.config'), XDG_CACHE_HOME: join(dir, '.cache') };
+  const config = join(dir, '.config', 'notation');
+  mkdirSync(config, { recursive: true });
+  return { dir, config, env };
+}
+
+const w = (e: Env, args: string[]): Promise<RunResult> => wharf(args, { cwd: e.dir, env: e.env });
+
+function n1(e: Env, args: string[]): RunResult {
+  const r = spawnSync(notation1 as string, args, {
+    cwd: e.dir,
+    env: { PATH: process.env['PATH'] ?? '', HOME: e.dir, ...e.env, NOTATION_EXPERIMENTAL: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** notation against the in-process Wharf registry: must not block the event loop. */
+function n1Async(e: Env, args: string[]): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      notation1 as string,
+      args,
+      {
+        cwd: e.dir,
+        env: { PATH: process.env['PATH'] ?? '', HOME: e.dir, ...e.env, NOTATION_EXPERIMENTAL: '1' },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+function addStore(e: Env, type: string, name: string, certs: readonly Uint8Array[]): void {
+  const d = join(e.config, 'truststore', 'x509', type, name);
+  mkdirSync(d, { recursive: true });
+  certs.forEach((c, i) => writeFileSync(join(d, `cert${i}.pem`), pem(c)));
+}
+
+/** Writes the policy under both names: notation v1.3.2 reads only trustpolicy.json. */
+function policy(
+  e: Env,
+  scope: string,
+  stores: string[],
+  extra: Record<string, unknown> = {},
+  identities = [IDENTITY],
+): void {
+  const doc = JSON.stringify({
+    version: '1.0',
+    trustPolicies: [
+      {
+        name: 'wharf',
+        registryScopes: [scope],
+        signatureVerification: { level: 'strict', ...extra },
+        ...(extra['level'] === 'skip'
+          ? {}
+          : { trustStores: stores, trustedIdentities: identities }),
+      },
+    ],
+  });
+  writeFileSync(join(e.config, 'trustpolicy.json'), doc);
+  writeFileSync(join(e.config, 'trustpolicy.oci.json'), doc);
+}
+
+/** A minted root → intermediate → leaf key registered in signingkeys.json as the default. */
+async function addKey(e: Env, kind: KeyKind): Promise<ReturnType<typeof mintChain>> {
+  const pki = mintChain(kind);
+  const keyPath = join(e.dir, `${kind}.key`);
+  const certPath = join(e.dir, `${kind}.crt`);
+  writeFileSync(keyPath, keyPem(pki.leafKey));
+  writeFileSync(certPath, pki.chain.map(pem).join(''));
+  await writeSigningKeys(notationPaths({ ...e.env, HOME: e.dir }), {
+    default: kind,
+    keys: [{ name: kind, keyPath, certPath }],
+  });
+  return pki;
+}
+
+async function pushImage(target: Pusher): Promise<Descriptor> {
+  const config = new TextEncoder().encode(JSON.stringify({ n: randomBytes(8).toString('hex') }));
+  const cfg = await pushBytes(target, 'application/vnd.oci.image.config.v1+json', config);
+  return pushBytes(
+    target,
+    MEDIA_TYPE_OCI_MANIFEST,
+    new TextEncoder().encode(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE_OCI_MANIFEST,
+        config: cfg,
+        layers: [],
+      }),
+    ),
+  );
+}
+
+let dist: RunningDistribution | undefined;
+let wharfReg: TestRegistry | undefined;
+let tsa: { url: string; root: Uint8Array; close: () => Promise<void> } | undefined;
+let n = 0;
+
+/** A fresh repository with one image in the given registry; returns `host/repo` and the digest. */
+async function image(host: string): Promise<{ repo: string; subject: Descriptor }> {
+  const name = `sign/r${++n}-${randomBytes(3).toString('hex')}`;
+  const reg = new Registry(host, { plainHttp: true });
+  try {
+    const repository = reg.repository(name);
+    const subject = await pushImage(repository);
+    await repository.tag(subject, 'v1');
+    return { repo: `${host}/${name}`, subject };
+  } finally {
+    await reg.close();
+  }
+}
+
+beforeAll(async () => {
+  if (!ready) return;
+  dist = await startDistribution(registryBin);
+  wharfReg = await startWharfRegistry();
+  if (hasOpensslTs()) {
+    const t = createOpensslTsa();
+    const served = await serveOpensslTsa(t);
+    tsa = { url: served.url, root: t.root, close: served.close };
+  }
+});
+
+afterAll(async () => {
+  await tsa?.close();
+  await wharfReg?.stop();
+  await dist?.stop();
+});
+
+describe.skipIf(!ready)('wharf sign → notation v1.3.2 verify', () => {
+  const cases: [KeyKind, 'jws' | 'cose'][] = [
+    ['rsa3072', 'jws'],
+    ['rsa3072', 'cose'],
+    ['p256', 'jws'],
+    ['p256', 'cose'],
+  ];
+  for (const [kind, format] of cases) {
+    it(`${kind} ${format}: -e, -m${hasOpensslTs() ? ', --timestamp-url' : ''} on distribution (tag schema)`, async () => {
+      const e = newEnv();
+      const pki = await addKey(e, kind);
+      const { repo, subject } = await image((dist as RunningDistribution).host);
+      addStore(e, 'ca', 'wharf', [pki.root]);
+      const stores = ['ca:wharf'];
+      const ts: string[] = [];
+      if (tsa) {
+        const rootFile = join(e.dir, 'tsa-root.pem');
+        writeFileSync(rootFile, pem(tsa.root));
+        ts.push('--timestamp-url', tsa.url, '--timestamp-root-cert', rootFile);
+        addStore(e, 'tsa', 'wharf', [tsa.root]);
+        stores.push('tsa:wharf');
+      }
+      policy(e, repo, stores, tsa ? { verifyTimestamp: 'always' } : {});
+      const s = await w(e, [
+        'sign',
+        '--signature-format',
+        format,
+        '-e',
+        '2h',
+        '-m',
+        'build=42',
+        ...ts,
+        `${repo}:v1`,
+      ]);
+      expect(s.stderr).toContain(
+        'Warning: Always sign the artifact using digest(@sha256:...) rather than a tag(:v1) because tags are mutable',
+      );
+      expect(s.code, s.stderr).toBe(0);
+      const lines = s.stdout.trim().split('\n');
+      expect(lines[0]).toBe(`Successfully signed ${repo}@${subject.digest}`);
+      expect(lines[1]).toMatch(new RegExp(`^Pushed the signature to ${repo}@sha256:[0-9a-f]{64}$`));
+      const sig = (lines[1] as string).split('@')[1] as string;
+
+      const nv = n1(e, [
+        'verify',
+        '--insecure-registry',
+        '-m',
+        'build=42',
+        `${repo}@${subject.digest}`,
+      ]);
+      expect(nv.stdout + nv.stderr).toMatch(/Successfully verified signature/);
+      expect(nv.code).toBe(0);
+
+      const v = await w(e, ['verify', '-m', 'build=42', `${repo}@${subject.digest}`]);
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toBe(
+        `Successfully verified signature for ${repo}@${subject.digest}\n\nThe artifact was signed with the following user metadata.\n\nKEY     VALUE   \nbuild   42      \n`,
+      );
+      const ls = await w(e, ['ls', `${repo}@${subject.digest}`]);
+      expect(ls.stdout).toBe(
+        `${repo}@${subject.digest}\n└── application/vnd.cncf.notary.signature\n    └── ${sig}\n`,
+      );
+      const ins = await w(e, ['inspect', '-o', 'json', `${repo}@${subject.digest}`]);
+      expect(ins.code, ins.stderr).toBe(0);
+      const doc = JSON.parse(ins.stdout) as {
+        mediaType: string;
+        signatures: Record<string, unknown>[];
+      };
+      expect(doc.mediaType).toBe(MEDIA_TYPE_OCI_MANIFEST);
+      expect(doc.signatures).toHaveLength(1);
+      const one = doc.signatures[0] as Record<string, unknown>;
+      expect(Object.keys(one)).toEqual([
+        'digest',
+        'signatureAlgorithm',
+        'signatureEnvelopeType',
+        'signedAttributes',
+        'userDefinedAttributes',
+        'unsignedAttributes',
+        'certificates',
+        'signedArtifact',
+      ]);
+      expect(one['digest']).toBe(sig);
+      expect(one['signatureAlgorithm']).toBe(
+        kind === 'rsa3072' ? 'RSASSA-PSS-SHA-384' : 'ECDSA-SHA-256',
+      );
+      expect(one['userDefinedAttributes']).toEqual({ build: '42' });
+      expect(Object.keys(one['signedAttributes'] as object)).toEqual([
+        'contentType',
+        'expiry',
+        'signingScheme',
+        'signingTime',
+      ]);
+      expect((one['certificates'] as unknown[]).length).toBe(3);
+      expect(one['signedArtifact']).toEqual({
+        mediaType: subject.mediaType,
+        digest: subject.digest,
+        size: subject.size,
+      });
+      if (tsa) {
+        const t = (one['unsignedAttributes'] as { timestampSignature: { timestamp: string } })
+          .timestampSignature;
+        expect(t.timestamp).toMatch(/^\[\d{4}-.*Z, \d{4}-.*Z\]$/);
+      }
+      const tree = await w(e, ['inspect', `${repo}@${subject.digest}`]);
+      expect(tree.stdout.split('\n').slice(0, 4)).toEqual([
+        'Inspecting all signatures for signed artifact',
+        `${repo}@${subject.digest}`,
+        '└── application/vnd.cncf.notary.signature',
+        `    └── ${sig}`,
+      ]);
+      expect(tree.stdout).toContain(
+        `        ├── signature envelope type: application/${format === 'jws' ? 'jose+json' : 'cose'}\n`,
+      );
+    }, 120_000);
+  }
+
+  it('wharf serve (referrers API) and --force-referrers-tag', async () => {
+    const e = newEnv();
+    const pki = await addKey(e, 'p256');
+    addStore(e, 'ca', 'wharf', [pki.root]);
+    const { repo, subject } = await image((wharfReg as TestRegistry).host);
+    policy(e, repo, ['ca:wharf']);
+    const s = await w(e, ['sign', `${repo}@${subject.digest}`]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toBe('');
+    const tagName = `sha256-${subject.digest.slice(7)}`;
+    const tagsBefore = await w(e, ['repo', 'tags', repo]);
+    expect(tagsBefore.stdout).not.toContain(tagName);
+    const f = await w(e, [
+      'sign',
+      '--force-referrers-tag',
+      '--signature-format',
+      'cose',
+      `${repo}@${subject.digest}`,
+    ]);
+    expect(f.code, f.stderr).toBe(0);
+    const tagsAfter = await w(e, ['repo', 'tags', repo]);
+    expect(tagsAfter.stdout).toContain(tagName);
+    const nv = await n1Async(e, ['verify', '--insecure-registry', `${repo}@${subject.digest}`]);
+    expect(nv.code, nv.stdout + nv.stderr).toBe(0);
+    const ls = await w(e, ['list', `${repo}@${subject.digest}`]);
+    expect(
+      ls.stdout.split('\n').filter((l) => /sha256:[0-9a-f]{64}$/.test(l) && l.includes('──')),
+    ).toHaveLength(2);
+  }, 120_000);
+
+  it('OCI layout: --legacy-manifest for notation v1.3.2, default OCI 1.1 form for Wharf', async () => {
+    const e = newEnv();
+    const pki = await addKey(e, 'p256');
+    addStore(e, 'ca', 'wharf', [pki.root]);
+    policy(e, 'local/app', ['ca:wharf']);
+    const path = join(e.dir, 'layout');
+    const store = await OciLayoutStore.open(path, { create: true });
+    const subject = await pushImage(store);
+    await store.flush();
+    const s = await w(e, ['sign', '--oci-layout', '--legacy-manifest', `layout@${subject.digest}`]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toContain(`Successfully signed layout@${subject.digest}`);
+    const nv = n1(e, [
+      'verify',
+      '--oci-layout',
+      `${path}@${subject.digest}`,
+      '--scope',
+      'local/app',
+    ]);
+    expect(nv.code, nv.stdout + nv.stderr).toBe(0);
+    const v = await w(e, [
+      'verify',
+      '--oci-layout',
+      '--scope',
+      'local/app',
+      `layout@${subject.digest}`,
+    ]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toBe(`Successfully verified signature for layout@${subject.digest}\n`);
+    const usage = await w(e, ['verify', '--oci-layout', `layout@${subject.digest}`]);
+    expect(usage.code).toBe(2);
+  }, 120_000);
+});
+
+describe.skipIf(!ready)('notation v1.3.2 sign → wharf verify, and failures', () => {
+  it('verifies notation signatures; exit 3 with notation-style errors; -o json; skip', async () => {
+    const e = newEnv();
+    expect(n1(e, ['cert', 'generate-test', '--default', 'nk']).code).toBe(0);
+    const { repo, subject } = await image((dist as RunningDistribution).host);
+    policy(e, repo, ['ca:nk'], {}, ['*']);
+    const ref = `${repo}@${subject.digest}`;
+    const none = await w(e, ['verify', ref]);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/no signature is associated with/);
+    const noneList = await w(e, ['ls', ref]);
+    expect(noneList.stdout).toBe(`${ref} has no associated signatures\n`);
+    const noneInspect = await w(e, ['inspect', ref]);
+    expect(noneInspect.stdout).toBe(`${ref} has no associated signature\n`);
+    const noneJson = await w(e, ['inspect', '-o', 'json', ref]);
+    expect(JSON.parse(noneJson.stdout)).toEqual({
+      mediaType: MEDIA_TYPE_OCI_MANIFEST,
+      signatures: [],
+    });
+
+    for (const format of ['jws', 'cose']) {
+      const s = n1(e, [
+        'sign',
+        '--insecure-registry',
+        '--signature-format',
+        format,
+        '-m',
+        'team=a',
+        ref,
+      ]);
+      expect(s.code, s.stdout + s.stderr).toBe(0);
+    }
+    const ok = await w(e, ['verify', '-m', 'team=a', `${repo}:v1`]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain(
+      'Warning: Always verify the artifact using digest(@sha256:...) rather than a tag(:v1)',
+    );
+    expect(ok.stdout).toContain(`Successfully verified signature for ${ref}`);
+    const json = await w(e, ['verify', '-o', 'json', ref]);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as Record<string, unknown>;
+    expect(doc['verified']).toBe(true);
+    expect(doc['reference']).toBe(ref);
+    expect(
+      (doc['checks'] as { check: string; status: string }[]).map((c) => [c.check, c.status]),
+    ).toEqual([
+      ['integrity', 'passed'],
+      ['authenticity', 'passed'],
+      ['expiry', 'passed'],
+      ['authenticTimestamp', 'passed'],
+      ['revocation', 'passed'],
+    ]);
+
+    const bad = await w(e, ['verify', '-m', 'team=b', ref]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(
+      /^Error: signature verification failed for all the signatures associated with/m,
+    );
+
+    // Untrusted root: another store; both tools refuse, Wharf exits 3.
+    const other = mintChain('p256');
+    addStore(e, 'ca', 'other', [other.root]);
+    policy(e, repo, ['ca:other'], {}, ['*']);
+    expect(n1(e, ['verify', '--insecure-registry', ref]).code).not.toBe(0);
+    const untrusted = await w(e, ['verify', '-o', 'json', ref]);
+    expect(untrusted.code).toBe(3);
+    const u = JSON.parse(untrusted.stdout) as {
+      verified: boolean;
+      signaturesTried: { error: { code: string } }[];
+    };
+    expect(u.verified).toBe(false);
+    expect(u.signaturesTried.map((t) => t.error.code)).toEqual([
+      'CERT_UNTRUSTED',
+      'CERT_UNTRUSTED',
+    ]);
+    // Audit logs the authenticity failure and passes, as notation does.
+    policy(e, repo, ['ca:other'], { level: 'audit' }, ['*']);
+    const audit = await w(e, ['verify', ref]);
+    const nAudit = n1(e, ['verify', '--insecure-registry', ref]);
+    expect([audit.code, nAudit.code]).toEqual([0, 0]);
+    const warning = audit.stderr.split('\n').find((l) => l.startsWith('Warning: authenticity'));
+    expect(warning).toBeDefined();
+    expect(nAudit.stdout + nAudit.stderr).toContain(warning as string);
+    // Scope mismatch: no applicable policy ⇒ 3.
+    policy(e, 'other.example/x', ['ca:nk'], {}, ['*']);
+    const scope = await w(e, ['verify', ref]);
+    expect(scope.code).toBe(3);
+    expect(scope.stderr).toMatch(/has no applicable oci trust policy statement/);
+    // Skip.
+    policy(e, repo, [], { level: 'skip' });
+    const skip = await w(e, ['verify', ref]);
+    expect(skip.code).toBe(0);
+    expect(skip.stdout).toBe(
+      `Trust policy is configured to skip signature verification for ${ref}\n`,
+    );
+  }, 180_000);
+
+  it('usage errors exit 2', async () => {
+    const e = newEnv();
+    const ref = `127.0.0.1:1/x@sha256:${createHash('sha256').update('x').digest('hex')}`;
+    for (const args of [
+      ['sign', '--timestamp-url', 'http://127.0.0.1:1', ref],
+      ['sign', '--oci-layout', '--force-referrers-tag', ref],
+      ['sign', '--id', 'k', ref],
+      ['sign', '--signature-format', 'pgp', ref],
+      ['sign', '-e', '1d', ref],
+      ['sign', '-m', 'novalue', ref],
+      ['verify', '--scope', 'x', ref],
+      ['verify', '-o', 'yaml', ref],
+      ['inspect', '-o', 'yaml', ref],
+      ['ls', '--max-signatures', '0', ref],
+    ]) {
+      const r = await w(e, args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+    }
+  });
+});
