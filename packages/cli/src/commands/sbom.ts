@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
 import type { Catalog, LayerProgress, SbomFormat, SbomSource } from '@wharf/sbom';
 import type { CommandContext, TextOut } from '../deps.js';
+import type { ManifestSigner } from '../notation/sign-manifest.js';
 import { collect, remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { humanSize, PUSH_VERBS, Progress, shortDigest } from '../oras/progress.js';
@@ -31,6 +32,14 @@ interface SbomOptions extends RemoteFlags {
   readonly platform?: string;
   readonly cache?: boolean;
   readonly attach?: boolean;
+  readonly sign?: boolean;
+  readonly key?: string;
+  readonly id?: string;
+  readonly plugin?: string;
+  readonly pluginConfig?: string[];
+  readonly signatureFormat?: string;
+  readonly expiry?: string;
+  readonly userMetadata?: string[];
   readonly quiet?: boolean;
   readonly tty?: boolean;
 }
@@ -256,6 +265,8 @@ export interface AttachedSbom {
   readonly subject: Descriptor;
   /** `name@digest` of the SBOM manifest. */
   readonly reference: string;
+  /** The signature manifest, with `--sign`. */
+  readonly signature?: Descriptor;
 }
 
 async function attachSboms(
@@ -267,6 +278,7 @@ async function attachSboms(
   created: Date,
   status: LayerStatus,
   tty: boolean,
+  signer: ManifestSigner | undefined,
 ): Promise<AttachedSbom[]> {
   const manifest = catalog.source.manifest;
   if (manifest === undefined || target.kind === 'rootfs') {
@@ -331,7 +343,20 @@ async function attachSboms(
       const reference = `${t.name}@${pushed.descriptor.digest}`;
       status.line(`Attached ${mediaType} to ${t.name}@${subject.digest}`);
       status.line(`Digest: ${pushed.descriptor.digest}`);
-      out.push({ format: doc.format, descriptor: pushed.descriptor, subject, reference });
+      let signature: Descriptor | undefined;
+      if (signer !== undefined) {
+        const signed = await signer.sign(store, pushed.descriptor, ctx.deps.signal);
+        signature = signed.manifest;
+        status.line(`Signed ${reference}`);
+        status.line(`Pushed the signature to ${t.name}@${signature.digest}`);
+      }
+      out.push({
+        format: doc.format,
+        descriptor: pushed.descriptor,
+        subject,
+        reference,
+        ...(signature !== undefined ? { signature } : {}),
+      });
     }
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -362,6 +387,17 @@ export function registerSbom(program: Command, context: () => CommandContext): v
     )
     .option('--no-cache', `do not use the layer cache ($XDG_CACHE_HOME/wharf/sbom)`)
     .option('--attach', 'push the SBOM as a referrer of the image (default format spdx-json)')
+    .option('--sign', 'with --attach: sign each pushed SBOM manifest (notation workflow)')
+    .option(
+      '-k, --key <name>',
+      '--sign: signing key from signingkeys.json (default: the default key)',
+    )
+    .option('--id <id>', '--sign: key id of a plugin key (with --plugin)')
+    .option('--plugin <name>', '--sign: signing plugin (with --id)')
+    .option('--plugin-config <k=v>', '--sign: plugin configuration, repeatable', collect)
+    .option('--signature-format <format>', '--sign: jws or cose (default: config.json, else jws)')
+    .option('-e, --expiry <duration>', '--sign: signature lifetime, a Go duration such as 24h')
+    .option('-m, --user-metadata <k=v>', '--sign: signed user metadata, repeatable', collect)
     .option('-q, --quiet', 'no progress or status lines on stderr (warnings still shown)');
   remoteCommand(cmd, { ociLayout: true, distributionSpec: true });
   cmd
@@ -387,7 +423,10 @@ Examples:
   wharf sbom oci-archive:app.tar -o cyclonedx-json=app.cdx.json -o table
 
   # Attach an SPDX SBOM to the linux/arm64 image of an index
-  wharf sbom --attach --platform linux/arm64 localhost:5000/app:v1`,
+  wharf sbom --attach --platform linux/arm64 localhost:5000/app:v1
+
+  # Attach and sign it with the default notation key (verify with: notation verify <repo>@<SBOM digest>)
+  wharf sbom --attach --sign localhost:5000/app@sha256:...`,
     )
     .action(async (rawTarget: string, opts: SbomOptions) => {
       const ctx = context();
@@ -408,7 +447,31 @@ Examples:
       if (opts.attach && attachFormats.length === 0) {
         throw usageError('--attach needs an spdx-json or cyclonedx-json output');
       }
+      if (opts.sign && !opts.attach) throw usageError('--sign needs --attach');
+      const signOnly = [opts.key, opts.id, opts.plugin, opts.signatureFormat, opts.expiry];
+      if (
+        !opts.sign &&
+        (signOnly.some((v) => v !== undefined) || opts.userMetadata || opts.pluginConfig)
+      ) {
+        throw usageError(
+          '--key, --id, --plugin, --plugin-config, --signature-format, --expiry and --user-metadata need --sign',
+        );
+      }
       const target = await classifyTarget(ctx.deps.cwd, rawTarget, flags.ociLayout === true);
+      // Resolve the key before scanning, so a missing key fails before anything is pushed.
+      let signer: ManifestSigner | undefined;
+      if (opts.sign) {
+        const { prepareManifestSigner } = await import('../notation/sign-manifest.js');
+        signer = await prepareManifestSigner(ctx, {
+          ...(opts.key !== undefined ? { key: opts.key } : {}),
+          ...(opts.id !== undefined ? { id: opts.id } : {}),
+          ...(opts.plugin !== undefined ? { plugin: opts.plugin } : {}),
+          ...(opts.pluginConfig !== undefined ? { pluginConfig: opts.pluginConfig } : {}),
+          ...(opts.signatureFormat !== undefined ? { signatureFormat: opts.signatureFormat } : {}),
+          ...(opts.expiry !== undefined ? { expiry: opts.expiry } : {}),
+          ...(opts.userMetadata !== undefined ? { userMetadata: opts.userMetadata } : {}),
+        });
+      }
       const stderrTty = ctx.deps.stderr.isTTY === true && opts.tty !== false;
       const status = new LayerStatus(ctx.deps.stderr, stderrTty, opts.quiet !== true);
       const cache =
@@ -470,7 +533,7 @@ Examples:
           format,
           text: textOf(format),
         }));
-        await attachSboms(ctx, target, flags, catalog, docs, created, status, stderrTty);
+        await attachSboms(ctx, target, flags, catalog, docs, created, status, stderrTty, signer);
       }
       const toStdout = outputs.find((o) => o.file === undefined);
       if (toStdout !== undefined) ctx.deps.stdout.write(textOf(toStdout.format));
