@@ -97,7 +97,7 @@ async function verifyCommand(
       policy,
       trustStore: openTrustStore(paths),
       userMetadata,
-      revocationChecker: httpRevocationChecker(),
+      revocationChecker: httpRevocationChecker(ctx, paths),
       maxSignatures,
       signal: ctx.deps.signal,
     });

@@ -7,7 +7,9 @@
 import type { Command } from 'commander';
 import { WharfError, isWharfError, type Descriptor } from '@wharf/core';
 import {
+  CRL_CACHE_WARNING,
   VERIFICATION_ERROR_CODES,
+  createCachingCrlFetcher,
   createRevocationChecker,
   type RevocationChecker,
 } from '@wharf/notary';
@@ -162,9 +164,14 @@ async function readCapped(response: Response, max: number, what: string): Promis
 
 /**
  * notation's revocation fetching over HTTP: OCSP by POST (`application/ocsp-request`, 2 s,
- * ≤ 20 KiB) and CRLs by GET (5 s, ≤ 32 MiB). No CRL cache yet (each run fetches).
+ * ≤ 20 KiB) and CRLs by GET (5 s, ≤ 32 MiB) through notation's CRL file cache
+ * (`{cache}/crl`); a discarded cache error prints notation's warning once.
  */
-export function httpRevocationChecker(): RevocationChecker {
+export function httpRevocationChecker(
+  ctx: CommandContext,
+  paths: NotationPaths,
+): RevocationChecker {
+  let warned = false;
   return createRevocationChecker({
     async fetchOcsp(url, request) {
       const r = await fetch(url, {
@@ -179,14 +186,22 @@ export function httpRevocationChecker(): RevocationChecker {
       }
       return readCapped(r, 20 * 1024, `OCSP response from ${url}`);
     },
-    async fetchCrl(url) {
-      const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      if (r.status !== 200) {
-        await r.body?.cancel();
-        throw new WharfError('REVOCATION_UNKNOWN', `CRL ${url}: HTTP ${r.status}`);
-      }
-      return readCapped(r, 32 * 1024 * 1024, `CRL from ${url}`);
-    },
+    fetchCrl: createCachingCrlFetcher({
+      dir: paths.crlCacheDir,
+      async fetchCrl(url) {
+        const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        if (r.status !== 200) {
+          await r.body?.cancel();
+          throw new WharfError('REVOCATION_UNKNOWN', `CRL ${url}: HTTP ${r.status}`);
+        }
+        return readCapped(r, 32 * 1024 * 1024, `CRL from ${url}`);
+      },
+      onCacheError(err) {
+        ctx.logger.debug({ err: err.message }, 'CRL cache error');
+        if (!warned) ctx.deps.stderr.write(`${CRL_CACHE_WARNING}\n`);
+        warned = true;
+      },
+    }),
   });
 }
 
