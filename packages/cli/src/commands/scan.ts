@@ -30,6 +30,7 @@ import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { PUSH_VERBS, Progress } from '../oras/progress.js';
 import { packAndPush } from '../oras/push.js';
 import { openTarget, requireWritable, splitReference } from '../oras/target.js';
+import type { ManifestSigner } from '../notation/sign-manifest.js';
 import { usageError } from '../usage.js';
 import { VERSION } from '../version.js';
 import { dbDirFor } from './db.js';
@@ -47,6 +48,14 @@ interface ScanOptions extends RemoteFlags {
   readonly platform?: string;
   readonly cache?: boolean;
   readonly attach?: boolean;
+  readonly sign?: boolean;
+  readonly key?: string;
+  readonly id?: string;
+  readonly plugin?: string;
+  readonly pluginConfig?: string[];
+  readonly signatureFormat?: string;
+  readonly expiry?: string;
+  readonly userMetadata?: string[];
   readonly quiet?: boolean;
   readonly tty?: boolean;
 }
@@ -186,7 +195,13 @@ async function attachReport(
   format: Exclude<ReportFormat, 'table'>,
   text: string,
   created: string,
-): Promise<{ reference: string; descriptor: Descriptor; subject: Descriptor }> {
+  signer: ManifestSigner | undefined,
+): Promise<{
+  reference: string;
+  descriptor: Descriptor;
+  subject: Descriptor;
+  signature?: Descriptor;
+}> {
   const manifest = loaded.catalog?.source.manifest;
   if (manifest === undefined || loaded.image === undefined) {
     throw usageError('--attach needs an image target (registry reference or OCI layout)');
@@ -238,10 +253,15 @@ async function attachReport(
     } finally {
       progress.stop();
     }
+    const signed =
+      signer !== undefined
+        ? await signer.sign(requireWritable(t), pushed.descriptor, ctx.deps.signal)
+        : undefined;
     return {
       reference: `${t.name}@${pushed.descriptor.digest}`,
       descriptor: pushed.descriptor,
       subject,
+      ...(signed !== undefined ? { signature: signed.manifest } : {}),
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -287,6 +307,17 @@ export function registerScan(program: Command, context: () => CommandContext): v
     )
     .option('--no-cache', 'do not use the SBOM layer cache')
     .option('--attach', 'push the report as a referrer of the image (json, sarif or cyclonedx-vex)')
+    .option('--sign', 'with --attach: sign the pushed report manifest (notation workflow)')
+    .option(
+      '-k, --key <name>',
+      '--sign: signing key from signingkeys.json (default: the default key)',
+    )
+    .option('--id <id>', '--sign: key id of a plugin key (with --plugin)')
+    .option('--plugin <name>', '--sign: signing plugin (with --id)')
+    .option('--plugin-config <k=v>', '--sign: plugin configuration, repeatable', collect)
+    .option('--signature-format <format>', '--sign: jws or cose (default: config.json, else jws)')
+    .option('-e, --expiry <duration>', '--sign: signature lifetime, a Go duration such as 24h')
+    .option('-m, --user-metadata <k=v>', '--sign: signed user metadata, repeatable', collect)
     .option('-q, --quiet', 'no status lines on stderr (warnings still shown)');
   remoteCommand(cmd, { ociLayout: true, distributionSpec: true });
   cmd
@@ -312,8 +343,8 @@ Examples:
   # SARIF for code scanning, from an SBOM
   wharf scan --format sarif --output-file app.sarif app.spdx.json
 
-  # Attach a SARIF report to the image as a referrer
-  wharf scan --attach --format sarif localhost:5000/app:v1`,
+  # Attach a SARIF report to the image as a referrer and sign it with the default notation key
+  wharf scan --attach --sign --format sarif localhost:5000/app:v1`,
     )
     .action(async (raw: string, opts: ScanOptions) => {
       const ctx = context();
@@ -322,6 +353,30 @@ Examples:
         throw usageError('--attach needs --format json, sarif or cyclonedx-vex');
       }
       const exitCode = parseExitCode(opts.exitCode);
+      if (opts.sign === true && opts.attach !== true) throw usageError('--sign needs --attach');
+      const signOnly = [opts.key, opts.id, opts.plugin, opts.signatureFormat, opts.expiry];
+      if (
+        opts.sign !== true &&
+        (signOnly.some((v) => v !== undefined) || opts.userMetadata || opts.pluginConfig)
+      ) {
+        throw usageError(
+          '--key, --id, --plugin, --plugin-config, --signature-format, --expiry and --user-metadata need --sign',
+        );
+      }
+      let signer: ManifestSigner | undefined;
+      if (opts.sign === true) {
+        const { prepareManifestSigner } = await import('../notation/sign-manifest.js');
+        // The key is resolved before scanning, so a missing key fails before anything is pushed.
+        signer = await prepareManifestSigner(ctx, {
+          ...(opts.key !== undefined ? { key: opts.key } : {}),
+          ...(opts.id !== undefined ? { id: opts.id } : {}),
+          ...(opts.plugin !== undefined ? { plugin: opts.plugin } : {}),
+          ...(opts.pluginConfig !== undefined ? { pluginConfig: opts.pluginConfig } : {}),
+          ...(opts.signatureFormat !== undefined ? { signatureFormat: opts.signatureFormat } : {}),
+          ...(opts.expiry !== undefined ? { expiry: opts.expiry } : {}),
+          ...(opts.userMetadata !== undefined ? { userMetadata: opts.userMetadata } : {}),
+        });
+      }
       let severities;
       try {
         severities = opts.severity !== undefined ? parseSeverities(opts.severity) : undefined;
@@ -385,12 +440,16 @@ Examples:
         ctx.deps.stdout.write(text);
       }
       if (opts.attach === true && format !== 'table') {
-        const a = await attachReport(ctx, loaded, opts, format, text, report.createdAt);
+        const a = await attachReport(ctx, loaded, opts, format, text, report.createdAt, signer);
         if (opts.quiet !== true) {
           ctx.deps.stderr.write(
             `Attached ${REPORT_ARTIFACT_TYPES[format]} to ${a.subject.digest}\n`,
           );
           ctx.deps.stderr.write(`Digest: ${a.descriptor.digest}\n`);
+          if (a.signature !== undefined) {
+            ctx.deps.stderr.write(`Signed ${a.reference}\n`);
+            ctx.deps.stderr.write(`Signature: ${a.signature.digest}\n`);
+          }
         }
       }
       if (exitCode !== 0 && report.findings.length > 0) {
