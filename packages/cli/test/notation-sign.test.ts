@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciLayoutStore, pushBytes, type Pusher } from '@wharf/content';
 import { MEDIA_TYPE_OCI_MANIFEST, type Descriptor } from '@wharf/core';
+import { writeTestPluginLauncher } from '@wharf/notary';
 import { notationPaths, writeSigningKeys } from '@wharf/notation';
 import { Registry } from '@wharf/registry-client';
 import { requirePeer, startDistribution, type RunningDistribution } from '@wharf/testkit';
@@ -313,6 +314,57 @@ describe.skipIf(!ready)('wharf sign → notation v1.3.2 verify', () => {
     ).toHaveLength(2);
   }, 120_000);
 
+  it('--plugin (wharf-test plugin, raw signing and generate-envelope) → notation verifies', async () => {
+    const e = newEnv();
+    const pki = mintChain('p256');
+    const keyPath = join(e.dir, 'plugin.key');
+    const certPath = join(e.dir, 'plugin.crt');
+    writeFileSync(keyPath, keyPem(pki.leafKey));
+    writeFileSync(certPath, pki.chain.map(pem).join(''));
+    await writeTestPluginLauncher(join(e.config, 'plugins', 'wharf-test', 'notation-wharf-test'));
+    addStore(e, 'ca', 'wharf', [pki.root]);
+    for (const mode of ['raw', 'envelope']) {
+      // One image per mode, so notation verifies each signature on its own.
+      const { repo, subject } = await image((dist as RunningDistribution).host);
+      policy(e, repo, ['ca:wharf']);
+      const s = await w(e, [
+        'sign',
+        '--plugin',
+        'wharf-test',
+        '--id',
+        'k1',
+        '--plugin-config',
+        `keyPath=${keyPath}`,
+        '--plugin-config',
+        `certPath=${certPath}`,
+        ...(mode === 'envelope' ? ['--plugin-config', 'mode=envelope'] : []),
+        '--signature-format',
+        mode === 'envelope' ? 'cose' : 'jws',
+        `${repo}@${subject.digest}`,
+      ]);
+      expect(s.code, `${mode}: ${s.stderr}`).toBe(0);
+      const ins = await w(e, ['inspect', '-o', 'json', `${repo}@${subject.digest}`]);
+      const sigs = (
+        JSON.parse(ins.stdout) as {
+          signatures: {
+            signatureEnvelopeType: string;
+            unsignedAttributes: { signingAgent?: string };
+          }[];
+        }
+      ).signatures;
+      expect(sigs).toHaveLength(1);
+      expect(sigs[0]?.signatureEnvelopeType).toBe(
+        mode === 'envelope' ? 'application/cose' : 'application/jose+json',
+      );
+      if (mode === 'raw')
+        expect(sigs[0]?.unsignedAttributes.signingAgent).toContain('wharf-test/0.1.0');
+      const nv = n1(e, ['verify', '--insecure-registry', `${repo}@${subject.digest}`]);
+      expect(nv.code, `${mode}: ${nv.stdout}${nv.stderr}`).toBe(0);
+      const v = await w(e, ['verify', `${repo}@${subject.digest}`]);
+      expect(v.code, `${mode}: ${v.stderr}`).toBe(0);
+    }
+  }, 120_000);
+
   it('OCI layout: --legacy-manifest for notation v1.3.2, default OCI 1.1 form for Wharf', async () => {
     const e = newEnv();
     const pki = await addKey(e, 'p256');
@@ -464,3 +516,93 @@ describe.skipIf(!ready)('notation v1.3.2 sign → wharf verify, and failures', (
     }
   });
 });
+
+describe.skipIf(!ready)(
+  'revocation (07 CRL vectors served on localhost:10086, the port their CDPs name)',
+  () => {
+    it('good, revoked (strict fails revocation in both tools), revoked under permissive (warning)', async () => {
+      const { createServer } = await import('node:http');
+      const { readFileSync } = await import('node:fs');
+      const vec = join(
+        import.meta.dirname,
+        '..',
+        '..',
+        '..',
+        '..',
+        'shared',
+        'vectors',
+        'notary',
+        '07-crl-chain',
+      );
+      let leafCrl = 'leaf.crl';
+      const server = createServer((req, res) => {
+        const file =
+          req.url === '/leaf.crl'
+            ? leafCrl
+            : req.url === '/intermediate.crl'
+              ? 'intermediate.crl'
+              : undefined;
+        if (!file) return void res.writeHead(404).end();
+        res
+          .writeHead(200, { 'content-type': 'application/pkix-crl' })
+          .end(readFileSync(join(vec, file)));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(10086, '127.0.0.1', resolve);
+      });
+      try {
+        const chainPem = readFileSync(join(vec, 'certchain_with_crl.pem'), 'utf8');
+        const rootPem = `-----BEGIN CERTIFICATE-----${chainPem.split('-----BEGIN CERTIFICATE-----').at(-1) ?? ''}`;
+        const { repo, subject } = await image((dist as RunningDistribution).host);
+        const ref = `${repo}@${subject.digest}`;
+        const signer = newEnv();
+        writeFileSync(join(signer.dir, 'k.key'), readFileSync(join(vec, 'leaf.key')));
+        writeFileSync(join(signer.dir, 'k.crt'), chainPem);
+        await writeSigningKeys(notationPaths({ ...signer.env, HOME: signer.dir }), {
+          default: 'k',
+          keys: [
+            { name: 'k', keyPath: join(signer.dir, 'k.key'), certPath: join(signer.dir, 'k.crt') },
+          ],
+        });
+        const s = await w(signer, ['sign', ref]);
+        expect(s.code, s.stderr).toBe(0);
+        const setup = (level: string): Env => {
+          const e = newEnv();
+          const d = join(e.config, 'truststore', 'x509', 'ca', 'crl');
+          mkdirSync(d, { recursive: true });
+          writeFileSync(join(d, 'root.pem'), rootPem);
+          policy(e, repo, ['ca:crl'], { level }, ['*']);
+          return e;
+        };
+        const good = setup('strict');
+        expect((await w(good, ['verify', ref])).code).toBe(0);
+        expect(n1(good, ['verify', '--insecure-registry', ref]).code).toBe(0);
+
+        leafCrl = 'leaf_revoked.crl';
+        const revoked = setup('strict');
+        const wr = await w(revoked, ['verify', '-o', 'json', ref]);
+        expect(wr.code).toBe(3);
+        const doc = JSON.parse(wr.stdout) as {
+          checks: { check: string; status: string; reason?: string }[];
+        };
+        const failed = doc.checks.find((c) => c.status === 'failed');
+        expect(failed?.check).toBe('revocation');
+        expect(failed?.reason).toMatch(/is revoked/);
+        const nr = n1(revoked, ['verify', '-d', '--insecure-registry', ref]);
+        expect(nr.code).not.toBe(0);
+        expect(nr.stdout + nr.stderr).toMatch(/revocation validation failed/);
+
+        const permissive = setup('permissive');
+        const wp = await w(permissive, ['verify', ref]);
+        const np = n1(permissive, ['verify', '--insecure-registry', ref]);
+        expect([wp.code, np.code]).toEqual([0, 0]);
+        const warning = wp.stderr.split('\n').find((l) => l.startsWith('Warning: revocation'));
+        expect(warning).toBeDefined();
+        expect(np.stdout + np.stderr).toContain(warning as string);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }, 120_000);
+  },
+);
