@@ -1,5 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestBytes } from '@wharf/core';
 import { Registry } from './registry.js';
@@ -16,6 +19,20 @@ describe('connection reuse', () => {
     server = createServer((req, res) => {
       requests++;
       log.push(`${req.method} ${req.url} ${connections}`);
+      if (req.method === 'POST' && req.url === '/v2/a/blobs/uploads/') {
+        res.writeHead(202, { location: '/v2/a/blobs/uploads/1', 'content-length': '0' });
+        res.end();
+        return;
+      }
+      if (req.method === 'PUT' && req.url?.startsWith('/v2/a/blobs/uploads/1?digest=')) {
+        req.on('data', () => undefined);
+        req.on('end', () => {
+          const digest = new URL(req.url ?? '', 'http://x').searchParams.get('digest') ?? '';
+          res.writeHead(201, { 'docker-content-digest': digest, 'content-length': '0' });
+          res.end();
+        });
+        return;
+      }
       if (req.method === 'HEAD') {
         res.writeHead(404, { 'content-type': 'application/json', 'content-length': '0' });
         res.end();
@@ -45,5 +62,38 @@ describe('connection reuse', () => {
     // undici's default closes the socket after every HEAD (21 connections here); with the
     // HEAD keep-alive, the first socket is replaced once and then reused (measured: 2).
     expect(connections, log.join('\n')).toBeLessThanOrEqual(2);
+  });
+
+  it('streams an upload with backpressure: live memory stays far below the blob size', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const chunk = 1024 * 1024;
+    const count = 96;
+    const hash = createHash('sha256');
+    for (let i = 0; i < count; i++) hash.update(Buffer.alloc(chunk, i));
+    const desc = {
+      mediaType: 'application/octet-stream',
+      digest: `sha256:${hash.digest('hex')}`,
+      size: chunk * count,
+    };
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < count; i++) {
+        await Promise.resolve();
+        yield Buffer.alloc(chunk, i);
+      }
+    }
+    let peak = 0;
+    const timer = setInterval(() => {
+      gc();
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 10);
+    try {
+      const repo = new Registry(host, { plainHttp: true }).repository('a');
+      await repo.push(desc, source());
+    } finally {
+      clearInterval(timer);
+    }
+    // fetch kept the whole body alive (~96 MiB here); undici's request streams it.
+    expect(peak).toBeLessThan(32 * 1024 * 1024);
   });
 });

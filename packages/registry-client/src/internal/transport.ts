@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import {
+  Agent,
+  buildConnector,
+  fetch as undiciFetch,
+  request as undiciRequest,
+  type Dispatcher,
+} from 'undici';
 import { noopLogger, type Logger } from '@wharf/core';
 import { RegistryClientError, redactUrl } from '../errors.js';
 import { abortError, sleep } from './abort.js';
@@ -301,6 +308,15 @@ export class Transport {
       redirect: 'manual',
       signal: combined,
     };
+    if (isStream(body) && this.#dispatcher && this.#fetch === (undiciFetch as unknown)) {
+      try {
+        return await this.#streamUpload(url, method, headers, body, combined);
+      } catch (err) {
+        throw this.#networkError(err, url, method, signal, timeout.signal);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     if (body !== undefined) {
       if (isStream(body)) {
         init.body = body.stream;
@@ -315,23 +331,66 @@ export class Transport {
     try {
       return await this.#fetch(url, init as RequestInit);
     } catch (err) {
-      if (signal?.aborted) throw abortError(signal);
-      if (timeout.signal.aborted) {
-        throw new RegistryClientError(
-          'TIMEOUT',
-          `${method} ${redactUrl(url)}: no response within ${this.#timeoutMs} ms`,
-          { cause: err },
-        );
-      }
-      if (err instanceof RegistryClientError) throw err;
-      throw new RegistryClientError(
-        'NETWORK_ERROR',
-        `${method} ${redactUrl(url)}: ${describeNetworkError(err)}`,
-        { cause: err },
-      );
+      throw this.#networkError(err, url, method, signal, timeout.signal);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #networkError(
+    err: unknown,
+    url: URL,
+    method: string,
+    signal: AbortSignal | undefined,
+    timeout: AbortSignal,
+  ): unknown {
+    if (signal?.aborted) return abortError(signal);
+    if (timeout.aborted) {
+      return new RegistryClientError(
+        'TIMEOUT',
+        `${method} ${redactUrl(url)}: no response within ${this.#timeoutMs} ms`,
+        { cause: err },
+      );
+    }
+    if (err instanceof RegistryClientError) return err;
+    return new RegistryClientError(
+      'NETWORK_ERROR',
+      `${method} ${redactUrl(url)}: ${describeNetworkError(err)}`,
+      { cause: err },
+    );
+  }
+
+  /**
+   * Streamed uploads go through undici's `request`, not `fetch`: fetch held on to the whole
+   * request body (measured: ~129 MiB of live ArrayBuffers for a 128 MiB upload; 631 MiB peak
+   * RSS for 512 MiB), `request` streams it with socket backpressure (~32 MiB). The answer is
+   * wrapped as a `Response` for the callers.
+   */
+  async #streamUpload(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: { readonly stream: AsyncIterable<Uint8Array>; readonly length: number },
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const res = await undiciRequest(url, {
+      method,
+      headers: { ...headers, 'content-length': String(body.length) },
+      body: Readable.from(body.stream, { objectMode: false }),
+      signal,
+      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+    });
+    const out = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (Array.isArray(v)) for (const one of v) out.append(k, one);
+      else if (v !== undefined) out.set(k, v);
+    }
+    const empty = res.statusCode === 204 || res.statusCode === 205 || res.statusCode === 304;
+    if (empty) await res.body.dump();
+    return new Response(empty ? null : Readable.toWeb(res.body), {
+      status: res.statusCode,
+      headers: out,
+    });
   }
 }
 
