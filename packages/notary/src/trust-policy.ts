@@ -102,6 +102,8 @@ export interface TrustPolicyStatement {
   readonly trustAnyIdentity: boolean;
   readonly trustedSubjects: readonly ReadonlyMap<string, string>[];
   readonly otherIdentities: readonly string[];
+  /** The `trustedIdentities` entries as written (sent to verification plugins). */
+  readonly trustedIdentities: readonly string[];
 }
 
 /** A validated trust policy document. */
@@ -215,6 +217,7 @@ function buildStatement(s: RawStatement): TrustPolicyStatement {
     trustAnyIdentity,
     trustedSubjects,
     otherIdentities,
+    trustedIdentities: [...ids],
   };
 }
 

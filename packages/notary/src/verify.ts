@@ -1,8 +1,8 @@
 import { findInvalidAt, type Certificate } from './cert.js';
 import { subjectMatchesIdentity } from './dn.js';
-import { formatRfc1123z } from './encoding.js';
+import { formatRfc1123z, formatRfc3339 } from './encoding.js';
 import { parseEnvelope, verifyEnvelopeSignature } from './envelope/index.js';
-import type { ParsedEnvelope } from './envelope/types.js';
+import { HEADER, type ParsedEnvelope } from './envelope/types.js';
 import {
   NotaryError,
   checkError,
@@ -17,6 +17,8 @@ import {
   type RevocationChecker,
 } from './revocation.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp.js';
+import type { NotaryPlugin } from './plugin/client.js';
+import { PLUGIN_CAPABILITY, type PluginConfig } from './plugin/protocol.js';
 import type { CheckAction, TrustPolicyStatement, VerificationLevel } from './trust-policy.js';
 import type { TrustStore, TrustStoreType } from './trust-store.js';
 
@@ -43,6 +45,33 @@ export interface VerifyOptions {
   readonly now?: Date;
   /** Revocation for the signing and TSA chains; default: no fetching (URL-bearing certs ⇒ unknown). */
   readonly revocationChecker?: RevocationChecker;
+  /**
+   * Locates the verification plugin a signature names (`io.cncf.notary.verificationPlugin`).
+   * Without it such signatures fail with `PLUGIN_REQUIRED`.
+   */
+  readonly verificationPlugins?: VerificationPluginResolver;
+}
+
+/** How {@link verify} reaches verification plugins. */
+export interface VerificationPluginResolver {
+  /** E.g. `(name) => NotaryPlugin.open(pluginsDir, name)`. */
+  open(name: string): Promise<NotaryPlugin>;
+  /** `--plugin-config`. */
+  readonly pluginConfig?: PluginConfig;
+}
+
+function semverParts(v: string): [number, number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** True when `version` >= `min` (release numbers; unparseable ⇒ false). */
+function versionAtLeast(version: string, min: string): boolean {
+  const a = semverParts(version);
+  const b = semverParts(min);
+  if (!a || !b) return false;
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return (a[i] as number) > (b[i] as number);
+  return true;
 }
 
 /** Outcome of one check. */
@@ -196,18 +225,67 @@ export async function verify(options: VerifyOptions): Promise<VerificationResult
   const e: ParsedEnvelope = env;
   const leaf = chain[0] as Certificate;
 
-  // 2. Verification plugin (not available in the pure library: always inconclusive).
-  if (e.verificationPlugin !== undefined) {
-    return result(
-      new NotaryError(
-        'PLUGIN_REQUIRED',
-        `plugin validation failed: signature requires verification plugin "${e.verificationPlugin}"${e.verificationPluginMinVersion ? ` with version >= ${e.verificationPluginMinVersion}` : ''}, which is not available`,
-        { detail: { check: 'integrity' } },
-      ),
-    );
-  }
+  // 2. Verification plugin: located, version-checked and required to verify something.
   const unknownCritical = e.extendedAttributes.filter((a) => a.critical);
-  if (unknownCritical.length > 0) {
+  let plugin: NotaryPlugin | undefined;
+  let pluginCaps: string[] = [];
+  const integrityFailure = (
+    code: NotaryErrorCode,
+    reason: string,
+    cause?: unknown,
+  ): VerificationResult => {
+    const error = checkError('integrity', code, reason, cause);
+    outcomes.set('integrity', {
+      check: 'integrity',
+      action: 'enforce',
+      status: 'failed',
+      reason,
+      error,
+    });
+    return result(error);
+  };
+  if (e.verificationPlugin !== undefined) {
+    const name = e.verificationPlugin;
+    const wanted = `verification plugin "${name}"${e.verificationPluginMinVersion ? ` with version >= ${e.verificationPluginMinVersion}` : ''}`;
+    if (!options.verificationPlugins) {
+      return result(
+        new NotaryError(
+          'PLUGIN_REQUIRED',
+          `plugin validation failed: signature requires ${wanted}, which is not available`,
+          { detail: { check: 'integrity' } },
+        ),
+      );
+    }
+    try {
+      plugin = await options.verificationPlugins.open(name);
+      const meta = await plugin.getMetadata(options.verificationPlugins.pluginConfig ?? {});
+      const min = e.verificationPluginMinVersion;
+      if (min !== undefined && !versionAtLeast(meta.version, min)) {
+        return integrityFailure(
+          'PLUGIN_REQUIRED',
+          `found plugin ${name} with version ${meta.version} but signature verification needs plugin version greater than or equal to ${min}`,
+        );
+      }
+      pluginCaps = meta.capabilities.filter(
+        (c) =>
+          c === PLUGIN_CAPABILITY.trustedIdentityVerifier ||
+          c === PLUGIN_CAPABILITY.revocationCheckVerifier,
+      );
+      if (pluginCaps.length === 0) {
+        return integrityFailure(
+          'PLUGIN_REQUIRED',
+          `digital signature requires plugin "${name}" with signature verification capabilities (${PLUGIN_CAPABILITY.trustedIdentityVerifier} and/or ${PLUGIN_CAPABILITY.revocationCheckVerifier}) installed`,
+        );
+      }
+    } catch (err) {
+      return integrityFailure(
+        'PLUGIN_REQUIRED',
+        `signature requires ${wanted}: ${errorMessage(err)}`,
+        err,
+      );
+    }
+  }
+  if (unknownCritical.length > 0 && !plugin) {
     const error = checkError(
       'integrity',
       'UNKNOWN_CRITICAL_ATTRIBUTE',
@@ -222,6 +300,8 @@ export async function verify(options: VerifyOptions): Promise<VerificationResult
     });
     return result(error);
   }
+  const pluginIdentity = pluginCaps.includes(PLUGIN_CAPABILITY.trustedIdentityVerifier);
+  const pluginRevocation = pluginCaps.includes(PLUGIN_CAPABILITY.revocationCheckVerifier);
 
   // 3. Authenticity: trust store byte match, then trusted identity.
   err = await run('authenticity', async () => {
@@ -238,7 +318,7 @@ export async function verify(options: VerifyOptions): Promise<VerificationResult
         'CERT_UNTRUSTED',
         "the signature's certificate chain does not contain any trusted certificate",
       );
-    if (policy.trustAnyIdentity) return undefined;
+    if (policy.trustAnyIdentity || pluginIdentity) return undefined;
     if (policy.trustedSubjects.length === 0) {
       return new Failure(
         'IDENTITY_NOT_TRUSTED',
@@ -317,6 +397,7 @@ export async function verify(options: VerifyOptions): Promise<VerificationResult
 
   // 6. Revocation.
   err = await run('revocation', async () => {
+    if (pluginRevocation) return undefined; // the plugin checks revocation (step 7)
     const checker = options.revocationChecker ?? createRevocationChecker();
     const rev = summarizeRevocation(
       await checker.checkChain(chain, {
@@ -331,7 +412,81 @@ export async function verify(options: VerifyOptions): Promise<VerificationResult
   });
   if (err) return result(err);
 
-  // 7. Target artifact and user metadata (always enforced).
+  // 7. The verification plugin's verify-signature for the capabilities it took over.
+  if (plugin) {
+    const requested = pluginCaps.filter((c) =>
+      c === PLUGIN_CAPABILITY.trustedIdentityVerifier
+        ? policy.actions.authenticity !== 'skip'
+        : policy.actions.revocation !== 'skip',
+    );
+    if (requested.length > 0) {
+      const critical: Record<string, unknown> = {
+        contentType: e.contentType,
+        signingScheme: e.signingScheme,
+        ...(e.expiry ? { expiry: formatRfc3339(e.expiry) } : {}),
+        ...(e.authenticSigningTime
+          ? { authenticSigningTime: formatRfc3339(e.authenticSigningTime) }
+          : {}),
+        extendedAttributes: {
+          [HEADER.verificationPlugin]: e.verificationPlugin,
+          ...(e.verificationPluginMinVersion
+            ? { [HEADER.verificationPluginMinVersion]: e.verificationPluginMinVersion }
+            : {}),
+          ...Object.fromEntries(unknownCritical.map((a) => [a.key, a.value])),
+        },
+      };
+      let resp;
+      try {
+        resp = await plugin.verifySignature({
+          signature: {
+            criticalAttributes: critical,
+            unprocessedAttributes: unknownCritical.map((a) => a.key),
+            certificateChain: e.certificateChain.map((c) => Buffer.from(c).toString('base64')),
+          },
+          trustPolicy: {
+            trustedIdentities: policy.trustedIdentities,
+            signatureVerification: requested,
+          },
+          pluginConfig: options.verificationPlugins?.pluginConfig ?? {},
+        });
+      } catch (cause) {
+        return integrityFailure(
+          cause instanceof NotaryError ? cause.code : 'PLUGIN_ERROR',
+          `verification plugin "${plugin.name}" failed: ${errorMessage(cause)}`,
+          cause,
+        );
+      }
+      for (const cap of requested) {
+        const r = resp.verificationResults[cap];
+        if (!r) {
+          return integrityFailure(
+            'PLUGIN_ERROR',
+            `verification plugin "${plugin.name}" did not return a result for ${cap} (inconclusive)`,
+          );
+        }
+        const identity = cap === PLUGIN_CAPABILITY.trustedIdentityVerifier;
+        err = await run(identity ? 'authenticity' : 'revocation', () =>
+          r.success
+            ? undefined
+            : new Failure(
+                identity ? 'IDENTITY_NOT_TRUSTED' : 'CERT_REVOKED',
+                `verification plugin "${plugin.name}": ${r.reason ?? `${cap} failed`}`,
+              ),
+        );
+        if (err) return result(err);
+      }
+      const processed = new Set(resp.processedAttributes ?? []);
+      const left = unknownCritical.filter((a) => !processed.has(a.key));
+      if (left.length > 0) {
+        return integrityFailure(
+          'UNKNOWN_CRITICAL_ATTRIBUTE',
+          `verification plugin "${plugin.name}" did not process the critical attribute(s) ${left.map((a) => `"${a.key}"`).join(', ')}`,
+        );
+      }
+    }
+  }
+
+  // 8. Target artifact and user metadata (always enforced).
   const target = payload?.targetArtifact;
   const want = options.expectedArtifact;
   if (target && want) {

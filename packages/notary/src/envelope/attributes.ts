@@ -124,7 +124,15 @@ export function checkExtendedAttributesForSigning(
 ): void {
   const seen = new Set<string>();
   for (const a of attrs) {
-    if (a.key === '' || reserved.has(a.key) || NOTARY_HEADERS.has(a.key)) {
+    // The verification plugin attributes are Notary-defined extended attributes (critical).
+    if (a.key === HEADER.verificationPlugin || a.key === HEADER.verificationPluginMinVersion) {
+      if (!a.critical || typeof a.value !== 'string' || a.value === '') {
+        throw new NotaryError(
+          'INVALID_ARGUMENT',
+          `"${a.key}" must be a critical, non-empty string`,
+        );
+      }
+    } else if (a.key === '' || reserved.has(a.key) || NOTARY_HEADERS.has(a.key)) {
       throw new NotaryError(
         'INVALID_ARGUMENT',
         `extended attribute "${a.key}" uses a reserved name`,

@@ -18,12 +18,14 @@ import {
   generateSignatureSchema,
   pluginErrorSchema,
   pluginMetadataSchema,
+  verifySignatureSchema,
   type DescribeKeyResponse,
   type GenerateEnvelopeResponse,
   type GenerateSignatureResponse,
   type PluginCommand,
   type PluginConfig,
   type PluginMetadata,
+  type VerifySignatureResponse,
 } from './protocol.js';
 
 /** Default cap per output stream (the spec's 64 MiB). */
@@ -321,6 +323,21 @@ export interface GenerateEnvelopeRequest {
   readonly pluginConfig?: PluginConfig;
 }
 
+/** Request of `verify-signature` (notary.md §5). */
+export interface VerifySignatureRequest {
+  readonly signature: {
+    readonly criticalAttributes: Readonly<Record<string, unknown>>;
+    readonly unprocessedAttributes: readonly string[];
+    /** Standard base64 DER certificates, leaf first. */
+    readonly certificateChain: readonly string[];
+  };
+  readonly trustPolicy: {
+    readonly trustedIdentities: readonly string[];
+    readonly signatureVerification: readonly string[];
+  };
+  readonly pluginConfig?: PluginConfig;
+}
+
 /**
  * A located plugin: one method per protocol command, each validating the response.
  *
@@ -438,5 +455,19 @@ export class NotaryPlugin {
       );
     }
     return r;
+  }
+
+  /** `verify-signature`; result interpretation is the caller's (`verify()`). */
+  async verifySignature(req: VerifySignatureRequest): Promise<VerifySignatureResponse> {
+    return this.#run(
+      'verify-signature',
+      {
+        contractVersion: PLUGIN_CONTRACT_VERSION,
+        signature: req.signature,
+        trustPolicy: req.trustPolicy,
+        pluginConfig: req.pluginConfig ?? {},
+      },
+      verifySignatureSchema,
+    );
   }
 }

@@ -5,7 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +20,11 @@ import { isWharfError } from '@wharf/core';
 import { requirePeer } from '../../test/peers.js';
 import { keyPem, mintChain, pem, type TestChain } from '../../test/pki.js';
 import { parseEnvelope, verifyEnvelopeSignature } from '../envelope/index.js';
+import { HEADER } from '../envelope/types.js';
+import { parseBlobTrustPolicy, selectBlobPolicy } from '../trust-policy.js';
+import { createMemoryTrustStore } from '../trust-store.js';
+import { verify } from '../verify.js';
+import { LocalKeySigner } from '../signer.js';
 import { parsePayload, type TargetArtifact } from '../payload.js';
 import { signEnvelope } from '../sign.js';
 import {
@@ -273,6 +285,136 @@ describe('protocol against wharf-test', () => {
   });
 });
 
+describe('verification plugins (verify-signature)', () => {
+  const pluginSig = async (minVersion = '0.1.0'): Promise<Uint8Array> => {
+    const signer = LocalKeySigner.fromPem(
+      keyPem(chain.leafKey),
+      chain.chain.map((c) => pem(c)).join(''),
+    );
+    const signed = await signEnvelope({
+      format: 'jws',
+      payload: TARGET,
+      signer,
+      extendedAttributes: [
+        { key: HEADER.verificationPlugin, value: 'wharf-test', critical: true },
+        { key: HEADER.verificationPluginMinVersion, value: minVersion, critical: true },
+        { key: 'io.example.custom', value: 'x', critical: true },
+      ],
+    });
+    return signed.bytes;
+  };
+  const policy = (level: string, identities: string[]) =>
+    selectBlobPolicy(
+      parseBlobTrustPolicy({
+        version: '1.0',
+        trustPolicies: [
+          {
+            name: 'p',
+            signatureVerification: { level },
+            trustStores: ['ca:test'],
+            trustedIdentities: identities,
+            globalPolicy: true,
+          },
+        ],
+      }),
+    );
+  const OTHER = 'x509.subject: C=US, ST=WA, O=Someone Else';
+  const run = async (
+    config: Record<string, string> | undefined,
+    opts: { level?: string; identities?: string[]; minVersion?: string } = {},
+  ) =>
+    verify({
+      envelope: await pluginSig(opts.minVersion),
+      envelopeMediaType: 'application/jose+json',
+      policy: policy(opts.level ?? 'strict', opts.identities ?? [OTHER]),
+      trustStore: createMemoryTrustStore({ 'ca:test': [chain.root] }),
+      ...(config
+        ? {
+            verificationPlugins: {
+              open: (name: string) => NotaryPlugin.open(pluginsDir, name, { timeoutMs: 20_000 }),
+              pluginConfig: config,
+            },
+          }
+        : {}),
+    });
+
+  it('without a resolver, or with a missing or incapable plugin: PLUGIN_REQUIRED', async () => {
+    expect((await run(undefined)).error?.code).toBe('PLUGIN_REQUIRED');
+    const missing = await verify({
+      envelope: await pluginSig(),
+      envelopeMediaType: 'application/jose+json',
+      policy: policy('strict', ['*']),
+      trustStore: createMemoryTrustStore({ 'ca:test': [chain.root] }),
+      verificationPlugins: { open: (name) => NotaryPlugin.open(join(root, 'none'), name) },
+    });
+    expect(missing.error?.message).toMatch(
+      /requires verification plugin "wharf-test" with version >= 0.1.0: plugin "wharf-test" is not installed/,
+    );
+    expect((await run({})).error?.message).toMatch(/with signature verification capabilities/);
+    expect((await run({ verifier: 'both' }, { minVersion: '9.0.0' })).error?.message).toMatch(
+      /found plugin wharf-test with version 0.1.0 but signature verification needs plugin version greater than or equal to 9.0.0/,
+    );
+  });
+
+  it('the plugin takes over identity and revocation; its request carries the attributes', async () => {
+    const dump = join(root, 'verify-request.json');
+    const r = await run({ verifier: 'both', dumpRequest: dump });
+    expect([r.ok, r.error?.message]).toEqual([true, undefined]);
+    const req = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(req['contractVersion']).toBe('1.0');
+    expect(req['trustPolicy']).toEqual({
+      trustedIdentities: [OTHER],
+      signatureVerification: [
+        'SIGNATURE_VERIFIER.TRUSTED_IDENTITY',
+        'SIGNATURE_VERIFIER.REVOCATION_CHECK',
+      ],
+    });
+    const sig = req['signature'] as Record<string, Record<string, unknown>>;
+    expect(sig['unprocessedAttributes']).toEqual(['io.example.custom']);
+    expect(sig['criticalAttributes']).toMatchObject({
+      contentType: 'application/vnd.cncf.notary.payload.v1+json',
+      signingScheme: 'notary.x509',
+      extendedAttributes: {
+        'io.cncf.notary.verificationPlugin': 'wharf-test',
+        'io.cncf.notary.verificationPluginMinVersion': '0.1.0',
+        'io.example.custom': 'x',
+      },
+    });
+    expect(sig['certificateChain']).toEqual(
+      chain.chain.map((c) => Buffer.from(c).toString('base64')),
+    );
+    // Without the identity capability the native identity check applies (and fails here).
+    expect((await run({ verifier: 'revocation' })).error?.code).toBe('IDENTITY_NOT_TRUSTED');
+  });
+
+  it('plugin failures are enforced or logged per level; inconclusive and unprocessed attributes fail', async () => {
+    const strict = await run({ verifier: 'both', verifyResult: 'fail' });
+    expect(strict.error?.code).toBe('IDENTITY_NOT_TRUSTED');
+    expect(strict.error?.message).toMatch(
+      /^authenticity validation failed: verification plugin "wharf-test": wharf-test refuses SIGNATURE_VERIFIER.TRUSTED_IDENTITY/,
+    );
+    const permissive = await run(
+      { verifier: 'revocation', verifyResult: 'fail' },
+      { level: 'permissive', identities: ['*'] },
+    );
+    expect(permissive.ok).toBe(true);
+    expect(permissive.warnings).toEqual([
+      'revocation was set to "log" and failed with error: verification plugin "wharf-test": wharf-test refuses SIGNATURE_VERIFIER.REVOCATION_CHECK',
+    ]);
+    expect((await run({ verifier: 'both', verifyResult: 'omit' })).error?.message).toMatch(
+      /did not return a result for SIGNATURE_VERIFIER.TRUSTED_IDENTITY \(inconclusive\)/,
+    );
+    const unprocessed = await run({ verifier: 'both', verifyResult: 'no-processed' });
+    expect(unprocessed.error?.code).toBe('UNKNOWN_CRITICAL_ATTRIBUTE');
+    const crashed = await run({
+      verifier: 'both',
+      inject: 'error:ACCESS_DENIED',
+      injectOn: 'verify-signature',
+    });
+    expect(crashed.error?.code).toBe('PLUGIN_ACCESS_DENIED');
+  });
+});
+
 const notation1 = requirePeer('notation1');
 
 describe.skipIf(notation1 === undefined)('notation v1.3.2 signs through wharf-test', () => {
@@ -381,3 +523,146 @@ describe.skipIf(notation1 === undefined)('notation v1.3.2 signs through wharf-te
     }
   }
 });
+
+describe.skipIf(notation1 === undefined)(
+  'notation v1.3.2 verifies through wharf-test (verify-signature)',
+  () => {
+    it('a Wharf signature requiring wharf-test verifies, and a plugin refusal fails', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wharf-plugin-n1v-'));
+      const config = join(dir, 'config', 'notation');
+      await installTestPlugin(join(config, 'plugins'));
+      const env = {
+        ...process.env,
+        HOME: dir,
+        XDG_CONFIG_HOME: join(dir, 'config'),
+        NOTATION_EXPERIMENTAL: '1',
+      };
+      const store = join(config, 'truststore', 'x509', 'ca', 'wharf');
+      mkdirSync(store, { recursive: true });
+      writeFileSync(join(store, 'root.pem'), pem(chain.root));
+      writeFileSync(
+        join(config, 'trustpolicy.json'),
+        JSON.stringify({
+          version: '1.0',
+          trustPolicies: [
+            {
+              name: 'layout',
+              registryScopes: ['local/wharf'],
+              signatureVerification: { level: 'strict' },
+              trustStores: ['ca:wharf'],
+              trustedIdentities: ['x509.subject: C=US, ST=WA, O=Someone Else'],
+            },
+          ],
+        }),
+      );
+      const layout = join(dir, 'layout');
+      const blobs = join(layout, 'blobs', 'sha256');
+      mkdirSync(blobs, { recursive: true });
+      const put = (b: Uint8Array): string => {
+        const hex = createHash('sha256').update(b).digest('hex');
+        writeFileSync(join(blobs, hex), b);
+        return `sha256:${hex}`;
+      };
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: {
+            mediaType: 'application/vnd.oci.empty.v1+json',
+            digest: put(Buffer.from('{}')),
+            size: 2,
+          },
+          layers: [],
+        }),
+      );
+      const subject = {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: put(manifest),
+        size: manifest.length,
+      };
+      const signer = LocalKeySigner.fromPem(
+        keyPem(chain.leafKey),
+        chain.chain.map((c) => pem(c)).join(''),
+      );
+      const signed = await signEnvelope({
+        format: 'jws',
+        payload: subject,
+        signer,
+        extendedAttributes: [
+          { key: HEADER.verificationPlugin, value: 'wharf-test', critical: true },
+          { key: HEADER.verificationPluginMinVersion, value: '0.1.0', critical: true },
+        ],
+      });
+      // notation v1.3 finds the legacy signature manifest form in OCI layouts.
+      const sigManifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: {
+            mediaType: 'application/vnd.cncf.notary.signature',
+            digest: put(Buffer.from('{}')),
+            size: 2,
+          },
+          layers: [
+            { mediaType: signed.mediaType, digest: put(signed.bytes), size: signed.bytes.length },
+          ],
+          subject,
+          annotations: {
+            'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify(
+              chain.chain.map((c) => createHash('sha256').update(c).digest('hex')),
+            ),
+            'org.opencontainers.image.created': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
+        }),
+      );
+      writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+      writeFileSync(
+        join(layout, 'index.json'),
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            subject,
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: put(sigManifest),
+              size: sigManifest.length,
+            },
+          ],
+        }),
+      );
+      const ref = `${layout}@${subject.digest}`;
+      const verifyWith = (extra: string[]) =>
+        spawnSync(
+          notation1 as string,
+          ['verify', '--oci-layout', '--scope', 'local/wharf', ...extra, ref],
+          { env, encoding: 'utf8', timeout: 60_000 },
+        );
+      const ok = verifyWith(['--plugin-config', 'verifier=both']);
+      expect(`${ok.stdout}${ok.stderr}`).toContain('Successfully verified signature');
+      expect(ok.status).toBe(0);
+      // The refusal comes from the plugin's verify-signature answer (its request is dumped).
+      const dump = join(dir, 'request.json');
+      const refused = verifyWith([
+        '--plugin-config',
+        'verifier=both',
+        '--plugin-config',
+        'verifyResult=fail',
+        '--plugin-config',
+        `dumpRequest=${dump}`,
+      ]);
+      expect(refused.status).not.toBe(0);
+      expect(`${refused.stdout}${refused.stderr}`).toContain('signature verification failed');
+      const req = JSON.parse(readFileSync(dump, 'utf8')) as { trustPolicy: unknown };
+      expect(req.trustPolicy).toEqual({
+        trustedIdentities: ['x509.subject: C=US, ST=WA, O=Someone Else'],
+        signatureVerification: [
+          'SIGNATURE_VERIFIER.TRUSTED_IDENTITY',
+          'SIGNATURE_VERIFIER.REVOCATION_CHECK',
+        ],
+      });
+      // Without the plugin's identity capability notation's own identity check rejects the signer.
+      const native = verifyWith(['--plugin-config', 'verifier=revocation']);
+      expect(native.status).not.toBe(0);
+    });
+  },
+);

@@ -81,6 +81,16 @@ export const generateEnvelopeSchema = z.object({
 });
 export type GenerateEnvelopeResponse = z.infer<typeof generateEnvelopeSchema>;
 
+/** `verify-signature` response. */
+export const verifySignatureSchema = z.object({
+  verificationResults: z.record(
+    z.string(),
+    z.object({ success: z.boolean(), reason: z.string().optional() }),
+  ),
+  processedAttributes: z.array(z.string()).nullish(),
+});
+export type VerifySignatureResponse = z.infer<typeof verifySignatureSchema>;
+
 /** The error document a failing plugin writes to stderr. */
 export const pluginErrorSchema = z.object({
   errorCode: z.string(),

@@ -10,13 +10,15 @@
  *   document) | `hang` | `garbage` | `oversize:<bytes>` | `wrong-key` | `wrong-algorithm` |
  *   `wrong-keyid` | `wrong-payload` | `wrong-name` | `secret-stderr`; `injectOn` = the command it
  *   applies to (default: `generate-signature` and `generate-envelope`).
+ * - Verification: `verifier` = `identity` | `revocation` | `both` adds the
+ *   `SIGNATURE_VERIFIER.*` capabilities; `verify-signature` answers per `verifyResult`.
  *
  * It is not a production plugin: its keys are files. Install it with `installTestPlugin()`
  * (`./test-plugin-install.js`), which writes a launcher script.
  * @module
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ALGORITHMS, keySpecOf, signWithKey } from '../algorithms.js';
 import { parseCertificates } from '../cert.js';
 import { WharfError } from '@wharf/core';
@@ -86,10 +88,18 @@ function checkContract(req: Json): void {
   }
 }
 
-function capabilities(mode: string | undefined): string[] {
-  if (mode === 'envelope') return ['SIGNATURE_GENERATOR.ENVELOPE'];
-  if (mode === 'both') return ['SIGNATURE_GENERATOR.RAW', 'SIGNATURE_GENERATOR.ENVELOPE'];
-  return ['SIGNATURE_GENERATOR.RAW'];
+function capabilities(mode: string | undefined, verifier?: string): string[] {
+  const out =
+    mode === 'envelope'
+      ? ['SIGNATURE_GENERATOR.ENVELOPE']
+      : mode === 'both'
+        ? ['SIGNATURE_GENERATOR.RAW', 'SIGNATURE_GENERATOR.ENVELOPE']
+        : ['SIGNATURE_GENERATOR.RAW'];
+  if (verifier === 'identity' || verifier === 'both')
+    out.push('SIGNATURE_VERIFIER.TRUSTED_IDENTITY');
+  if (verifier === 'revocation' || verifier === 'both')
+    out.push('SIGNATURE_VERIFIER.REVOCATION_CHECK');
+  return out;
 }
 
 async function handle(command: string, req: Json, inject: string | undefined): Promise<Json> {
@@ -102,7 +112,7 @@ async function handle(command: string, req: Json, inject: string | undefined): P
         version: TEST_PLUGIN_VERSION,
         url: 'https://github.com/wharf/wharf',
         supportedContractVersions: ['1.0'],
-        capabilities: capabilities(cfg.mode),
+        capabilities: capabilities(cfg.mode, cfg.verifier),
       };
     case 'describe-key': {
       checkContract(req);
@@ -187,6 +197,31 @@ async function handle(command: string, req: Json, inject: string | undefined): P
         signatureEnvelope: Buffer.from(env.bytes).toString('base64'),
         signatureEnvelopeType: type,
         annotations: { 'io.wharf.test-plugin': 'envelope' },
+      };
+    }
+    case 'verify-signature': {
+      // Answers per pluginConfig: verifyResult ok (default) | fail | omit | no-processed; the
+      // request is written to dumpRequest when given, so tests can inspect it.
+      checkContract(req);
+      if (cfg.dumpRequest) writeFileSync(cfg.dumpRequest, JSON.stringify(req));
+      const sig = req.signature as { unprocessedAttributes?: unknown } | undefined;
+      const policy = req.trustPolicy as { signatureVerification?: unknown } | undefined;
+      const caps = Array.isArray(policy?.signatureVerification) ? policy.signatureVerification : [];
+      const results: Record<string, { success: boolean; reason?: string }> = {};
+      if (cfg.verifyResult !== 'omit') {
+        for (const c of caps) {
+          results[String(c)] =
+            cfg.verifyResult === 'fail'
+              ? { success: false, reason: `wharf-test refuses ${String(c)}` }
+              : { success: true };
+        }
+      }
+      const unprocessed = Array.isArray(sig?.unprocessedAttributes)
+        ? sig.unprocessedAttributes
+        : [];
+      return {
+        verificationResults: results,
+        processedAttributes: cfg.verifyResult === 'no-processed' ? [] : unprocessed,
       };
     }
     default:
