@@ -84,6 +84,25 @@ describe('progress, keep-old-files and headers', () => {
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toMatch(/^Downloaded {2}[0-9a-f]{12} big\.bin$/m);
     expect(plain.stdout).not.toContain('✓');
+    const ttyPull = await wharf(['pull', '-o', 'out-tty', `${reg.host}/tty:v1`], {
+      cwd: dir.path,
+      tty: true,
+    });
+    expect(ttyPull.code, ttyPull.stderr).toBe(0);
+    expect(ttyPull.stdout).toMatch(/✓ Downloaded {2}big\.bin {2}3\.15 MB\/3\.15 MB 100\.00% \d+s/);
+    const ttyCopy = await wharf(['copy', `${reg.host}/tty:v1`, `${reg.host}/tty-copy:v1`], {
+      cwd: dir.path,
+      tty: true,
+    });
+    expect(ttyCopy.code, ttyCopy.stderr).toBe(0);
+    expect(ttyCopy.stdout).toMatch(/✓ (Copied|Mounted|Exists) +big\.bin/);
+    const plainCopy = await wharf(
+      ['copy', '--no-tty', `${reg.host}/tty:v1`, `${reg.host}/tty-copy2:v1`],
+      { cwd: dir.path, tty: true },
+    );
+    expect(plainCopy.code, plainCopy.stderr).toBe(0);
+    expect(plainCopy.stdout).toMatch(/^(Copied|Mounted|Exists) +[0-9a-f]{12} big\.bin$/m);
+    expect(plainCopy.stdout).not.toContain('✓');
   });
 
   it('-k refuses to replace an existing file', async () => {
