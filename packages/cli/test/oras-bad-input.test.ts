@@ -7,10 +7,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '@wharf/cli';
 import { digestBytes } from '@wharf/core';
 import { startWharfRegistry, tempDir, wharf, type TestRegistry } from './helpers.js';
 
@@ -176,6 +178,46 @@ describe('bad input', () => {
     expect(exchanges.length).toBeLessThanOrEqual(3);
     expect(debug.stderr).not.toContain('wrong');
     expect(debug.stderr).not.toContain(Buffer.from('alice:wrong').toString('base64'));
+  });
+
+  it('login on a terminal asks for the username and the password, without echo', async () => {
+    const stdin = Object.assign(new PassThrough(), {
+      isTTY: true,
+      raw: [] as boolean[],
+      setRawMode(this: { raw: boolean[] }, on: boolean) {
+        this.raw.push(on);
+        return this;
+      },
+    });
+    // A terminal delivers what is typed as it comes: the username line, then the password
+    // keystrokes (with a Backspace) ended by Enter.
+    setTimeout(() => stdin.write('alice\n'), 20);
+    setTimeout(() => stdin.write('secrex\u007ft\r'), 60);
+    let out = '';
+    let err = '';
+    const code = await main(['login', '--registry-config', 'tty.json', reg.host], {
+      stdout: { write: (s: string | Uint8Array) => (out += s.toString()), isTTY: true },
+      stderr: { write: (s: string | Uint8Array) => (err += s.toString()) },
+      stdin,
+      env: { HOME: dir.path },
+      cwd: dir.path,
+      signal: new AbortController().signal,
+    });
+    expect(code, err).toBe(0);
+    expect(out).toBe('Login Succeeded\n');
+    expect(err).toBe('Username: Password: \n');
+    expect(`${out}${err}`).not.toContain('secre');
+    expect(stdin.raw).toEqual([true, false]);
+    const saved = JSON.parse(readFileSync(join(dir.path, 'tty.json'), 'utf8')) as {
+      auths: Record<string, { auth: string }>;
+    };
+    expect(Buffer.from(saved.auths[reg.host]?.auth ?? '', 'base64').toString()).toBe(
+      'alice:secret',
+    );
+    // Not a terminal and no password: a usage error, nothing asked.
+    const noTty = await w(['login', '-u', 'alice', '--registry-config', 'x.json', reg.host]);
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toContain('credentials are required');
   });
 
   it('logs in to the docker config.json and out again', async () => {

@@ -3,6 +3,7 @@ import { CredentialStore, Registry } from '@wharf/registry-client';
 import type { CommandContext } from '../deps.js';
 import { remoteCommand, say } from '../oras/command.js';
 import { remoteFlags } from '../oras/options.js';
+import { stdinIsTty, TtyPrompt } from '../oras/prompt.js';
 import { configPath, flagCredential, registryOptions } from '../oras/target.js';
 import { usageError } from '../usage.js';
 
@@ -20,6 +21,9 @@ Examples:
   # Log in with a password from stdin
   echo "$PASSWORD" | wharf login -u alice --password-stdin localhost:5000
 
+  # On a terminal, be asked for the username and the password (not echoed)
+  wharf login localhost:5000
+
   # Log in with an identity (refresh) token
   wharf login --identity-token "$TOKEN" registry.example
 
@@ -34,11 +38,22 @@ Examples:
           'WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n',
         );
       }
-      const cred = await flagCredential(ctx, flags);
-      if (!cred)
+      let cred = await flagCredential(ctx, flags);
+      const noPassword =
+        cred?.username !== undefined && flags.password === undefined && !flags.passwordStdin;
+      if ((!cred || noPassword) && stdinIsTty(ctx)) {
+        // As oras: prompt on a terminal; an empty username asks for an identity token.
+        const prompt = new TtyPrompt(ctx);
+        const username = cred?.username ?? (await prompt.ask('Username: '));
+        cred =
+          username === ''
+            ? { refreshToken: await prompt.ask('Token: ', true) }
+            : { username, password: await prompt.ask('Password: ', true) };
+      } else if (!cred || noPassword) {
         throw usageError(
-          'credentials are required: use -u and -p, --password-stdin or --identity-token',
+          'credentials are required: use -u and -p, --password-stdin or --identity-token (or run on a terminal to be asked)',
         );
+      }
       const registry = new Registry(host, {
         ...(await registryOptions(ctx, flags, cred)),
         retry: { maxRetries: 0 },
