@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeTestPluginLauncher } from '@wharf/notary';
+import { HEADER, LocalKeySigner, signEnvelope, writeTestPluginLauncher } from '@wharf/notary';
 import { requirePeer } from '@wharf/testkit';
 import { wharf, type RunResult } from './helpers.js';
 
@@ -770,6 +770,65 @@ describe('blob sign, verify, inspect', () => {
       'f.txt',
     ]);
     expect(wrong.stderr).toMatch(/does not verify with the certificate it returned/);
+  });
+
+  it('verifies a signature that requires a verification plugin through --plugin-config', async () => {
+    const e = newEnv();
+    await w(e, ['cert', 'generate-test', 'vk']);
+    await writeTestPluginLauncher(join(e.dir, 'notation-wharf-test'));
+    await w(e, ['plugin', 'install', join(e.dir, 'notation-wharf-test')]);
+    // Only an identity the signer does not have: the plugin's TRUSTED_IDENTITY decides.
+    writeFileSync(
+      join(e.dir, 'p.json'),
+      JSON.stringify({
+        version: '1.0',
+        trustPolicies: [
+          {
+            name: 'p',
+            signatureVerification: { level: 'strict' },
+            trustStores: ['ca:vk'],
+            trustedIdentities: ['x509.subject: C=US, ST=WA, O=Someone Else'],
+            globalPolicy: true,
+          },
+        ],
+      }),
+    );
+    await w(e, ['blob', 'policy', 'import', join(e.dir, 'p.json')]);
+    const data = Buffer.from('plugin-verified blob');
+    writeFileSync(join(e.dir, 'v.bin'), data);
+    const signed = await signEnvelope({
+      format: 'jws',
+      payload: {
+        mediaType: 'application/octet-stream',
+        digest: `sha256:${createHash('sha256').update(data).digest('hex')}`,
+        size: data.length,
+      },
+      signer: LocalKeySigner.fromPem(
+        readFileSync(join(e.config, 'localkeys', 'vk.key')),
+        readFileSync(join(e.config, 'localkeys', 'vk.crt')),
+      ),
+      extendedAttributes: [{ key: HEADER.verificationPlugin, value: 'wharf-test', critical: true }],
+    });
+    writeFileSync(join(e.dir, 'v.bin.jws.sig'), signed.bytes);
+    const args = ['blob', 'verify', '-s', 'v.bin.jws.sig'];
+    const noCap = await w(e, [...args, 'v.bin']);
+    expect([noCap.code, noCap.stderr]).toEqual([3, expect.stringMatching(/PLUGIN_REQUIRED/)]);
+    const ok = await w(e, [...args, '--plugin-config', 'verifier=both', 'v.bin']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'Successfully verified signature for v.bin\n']);
+    const refused = await w(e, [
+      ...args,
+      '--plugin-config',
+      'verifier=both',
+      '--plugin-config',
+      'verifyResult=fail',
+      'v.bin',
+    ]);
+    expect([refused.code, refused.stderr]).toEqual([
+      3,
+      expect.stringMatching(
+        /wharf-test refuses SIGNATURE_VERIFIER.TRUSTED_IDENTITY \(IDENTITY_NOT_TRUSTED\)/,
+      ),
+    ]);
   });
 
   it('inspects notation v2 e2e blob signatures (vector 06) like notation', async () => {

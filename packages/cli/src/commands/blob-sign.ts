@@ -9,25 +9,21 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { WharfError, isWharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core';
 import {
   ALGORITHMS,
-  HEADER,
   MAX_ENVELOPE_BYTES,
-  VERIFICATION_ERROR_CODES,
+  NotaryPlugin,
   createHttpTimestamper,
   envelopeMediaType,
-  formatRfc3339,
   parseCertificates,
   parseEnvelope,
   parsePayload,
-  parseTimestampToken,
   selectBlobPolicy,
   signEnvelope,
   signWithPluginEnvelope,
   verify,
   type EnvelopeFormat,
-  type ParsedEnvelope,
   type TargetArtifact,
 } from '@wharf/notary';
 import {
@@ -40,6 +36,9 @@ import type { CommandContext } from '../deps.js';
 import { collect, say, sayJson } from '../oras/command.js';
 import { fileArg, keyValues, pathsOf } from '../notation/common.js';
 import { parseGoDuration, resolveSigner } from '../notation/signer.js';
+import { verificationFailure, httpRevocationChecker } from '../notation/artifact.js';
+import { inspectEnvelope } from '../notation/inspect.js';
+import { node, renderTree } from '../oras/tree.js';
 import { goTable } from '../notation/table.js';
 import { usageError } from '../usage.js';
 import { addPolicyCommands } from './policy.js';
@@ -102,17 +101,6 @@ export function signatureFormatOf(path: string): EnvelopeFormat {
     );
   }
   return fmt;
-}
-
-/** A verification failure keeps its code and exits 3 (docs/cli.md). */
-function asVerificationFailure(err: unknown): unknown {
-  if (isWharfError(err) && (VERIFICATION_ERROR_CODES as readonly string[]).includes(err.code)) {
-    return new WharfError(err.code, err.message, {
-      cause: err,
-      detail: { ...(err.detail ?? {}), verificationFailed: true },
-    });
-  }
-  return err;
 }
 
 async function blobSign(ctx: CommandContext, file: string, opts: BlobSignOptions): Promise<void> {
@@ -222,7 +210,7 @@ async function blobVerify(
     );
   }
   const userMetadata = keyValues(opts.userMetadata, '--user-metadata');
-  keyValues(opts.pluginConfig, '--plugin-config');
+  const pluginConfig = keyValues(opts.pluginConfig, '--plugin-config');
   const paths = pathsOf(ctx);
   const policy = selectBlobPolicy((await loadBlobTrustPolicy(paths)).document, opts.policyName);
   if (policy.level === 'skip') {
@@ -239,7 +227,7 @@ async function blobVerify(
     ).targetArtifact.digest.split(':')[0];
     if (alg === 'sha384' || alg === 'sha512') algorithm = alg;
   } catch (err) {
-    throw asVerificationFailure(err);
+    throw verificationFailure(err);
   }
   const result = await verify({
     envelope,
@@ -252,10 +240,15 @@ async function blobVerify(
       ...(opts.mediaType !== undefined ? { mediaType: opts.mediaType } : {}),
     },
     userMetadata,
+    revocationChecker: httpRevocationChecker(ctx, paths),
+    verificationPlugins: {
+      open: (name: string) => NotaryPlugin.open(paths.pluginsDir, name),
+      pluginConfig,
+    },
   });
   for (const w of result.warnings) ctx.deps.stderr.write(`Warning: ${w}\n`);
   if (!result.ok) {
-    throw asVerificationFailure(
+    throw verificationFailure(
       result.error ?? new WharfError('VERIFICATION_FAILED', 'signature verification failed'),
     );
   }
@@ -270,103 +263,6 @@ async function blobVerify(
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// inspect
-
-const ANSIC_DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const ANSIC_MONTHS = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sep',
-  'Oct',
-  'Nov',
-  'Dec',
-];
-
-/** Go `time.ANSIC` (`Mon Jan _2 15:04:05 2006`) at a fixed UTC offset in minutes. */
-function ansic(d: Date, offsetMinutes = 0): string {
-  const t = new Date(d.getTime() + offsetMinutes * 60_000);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${ANSIC_DAYS[t.getUTCDay()]} ${ANSIC_MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())} ${t.getUTCFullYear()}`;
-}
-
-/** A JWS time header as written (offset kept), else UTC. */
-function headerTime(
-  env: ParsedEnvelope,
-  name: string,
-  value: Date,
-): { text: string; offset: number } {
-  const raw = env.protectedHeader[name];
-  if (typeof raw === 'string') {
-    const m = /([+-])(\d{2}):(\d{2})$/.exec(raw);
-    const offset = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-    return { text: raw, offset };
-  }
-  return { text: formatRfc3339(value), offset: 0 };
-}
-
-function rfc3339Nano(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/\.000Z$/, 'Z')
-    .replace(/(\.\d*?)0+Z$/, '$1Z');
-}
-
-interface CertInfo {
-  readonly SHA256Fingerprint: string;
-  readonly issuedTo: string;
-  readonly issuedBy: string;
-  readonly expiry: string;
-}
-
-function certInfos(ders: readonly Uint8Array[]): CertInfo[] {
-  return ders
-    .flatMap((d) => parseCertificates(d))
-    .map((c) => ({
-      SHA256Fingerprint: c.sha256Fingerprint,
-      issuedTo: c.subject,
-      issuedBy: c.issuer,
-      expiry: formatRfc3339(c.notAfter),
-    }));
-}
-
-interface TreeNode {
-  readonly text: string;
-  readonly children?: readonly TreeNode[];
-}
-
-function renderTree(node: TreeNode): string {
-  const lines = [node.text];
-  const walk = (children: readonly TreeNode[], prefix: string): void => {
-    children.forEach((c, i) => {
-      const last = i === children.length - 1;
-      lines.push(`${prefix}${last ? '└── ' : '├── '}${c.text}`);
-      if (c.children) walk(c.children, `${prefix}${last ? '    ' : '│   '}`);
-    });
-  };
-  walk(node.children ?? [], '');
-  return `${lines.join('\n')}\n`;
-}
-
-function certNodes(ders: readonly Uint8Array[]): TreeNode[] {
-  return ders
-    .flatMap((d) => parseCertificates(d))
-    .map((c) => ({
-      text: `SHA256 fingerprint: ${c.sha256Fingerprint}`,
-      children: [
-        { text: `issued to: ${c.subject}` },
-        { text: `issued by: ${c.issuer}` },
-        { text: `expiry: ${ansic(c.notAfter)}` },
-      ],
-    }));
-}
-
 async function blobInspect(ctx: CommandContext, sig: string, output: string): Promise<void> {
   if (output !== 'tree' && output !== 'json' && output !== 'text') {
     throw usageError(`unsupported output format "${output}" (use tree or json)`);
@@ -376,114 +272,9 @@ async function blobInspect(ctx: CommandContext, sig: string, output: string): Pr
   if ((await regularFile(sigPath, 'signature file')) > MAX_ENVELOPE_BYTES) {
     throw new WharfError('ENVELOPE_MALFORMED', `signature file ${sig} is too large`);
   }
-  const env = parseEnvelope(await readFile(sigPath), envelopeMediaType(format));
-  const target = parsePayload(env.payload).targetArtifact;
-  const signed: Record<string, string> = { contentType: env.contentType };
-  const signedTree: TreeNode[] = [
-    { text: `content type: ${env.contentType}` },
-    { text: `signing scheme: ${env.signingScheme}` },
-  ];
-  if (env.expiry) {
-    const t = headerTime(env, HEADER.expiry, env.expiry);
-    signed.expiry = t.text;
-  }
-  signed.signingScheme = env.signingScheme;
-  if (env.signingTime) {
-    const t = headerTime(env, HEADER.signingTime, env.signingTime);
-    signed.signingTime = t.text;
-    signedTree.push({ text: `signing time: ${ansic(env.signingTime, t.offset)}` });
-  }
-  if (env.authenticSigningTime) {
-    const t = headerTime(env, HEADER.authenticSigningTime, env.authenticSigningTime);
-    signed.authenticSigningTime = t.text;
-    signedTree.push({
-      text: `authentic signing time: ${ansic(env.authenticSigningTime, t.offset)}`,
-    });
-  }
-  if (env.expiry) {
-    const t = headerTime(env, HEADER.expiry, env.expiry);
-    signedTree.push({ text: `expiry: ${ansic(env.expiry, t.offset)}` });
-  }
-  for (const a of env.extendedAttributes) {
-    const v = typeof a.value === 'string' ? a.value : JSON.stringify(a.value);
-    signed[a.key] = v;
-    signedTree.push({ text: `${a.key}: ${v}` });
-  }
-  const sortedSigned = Object.fromEntries(
-    Object.entries(signed).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-  const annotations = Object.entries(target.annotations ?? {}).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const unsigned: Record<string, unknown> = {};
-  const unsignedTree: TreeNode[] = [];
-  if (env.signingAgent !== undefined) {
-    unsigned.signingAgent = env.signingAgent;
-    unsignedTree.push({ text: `signing agent: ${env.signingAgent}` });
-  }
-  if (env.timestampToken) {
-    try {
-      const ts = parseTimestampToken(env.timestampToken);
-      unsigned.timestampSignature = {
-        timestamp: `[${rfc3339Nano(ts.lower)}, ${rfc3339Nano(ts.upper)}]`,
-        certificates: certInfos(ts.certificates.map((c) => c.der)),
-      };
-      unsignedTree.push({
-        text: 'timestamp signature',
-        children: [
-          { text: `timestamp: [${ansic(ts.lower)}, ${ansic(ts.upper)}]` },
-          { text: 'certificates', children: certNodes(ts.certificates.map((c) => c.der)) },
-        ],
-      });
-    } catch (err) {
-      const msg = `failed to parse timestamp countersignature: ${err instanceof Error ? err.message : String(err)}`;
-      unsigned.timestampSignature = { error: msg };
-      unsignedTree.push({ text: 'timestamp signature', children: [{ text: `error: ${msg}` }] });
-    }
-  }
-  const info = ALGORITHMS.find((a) => a.algorithm === env.algorithm);
-  if (output === 'json') {
-    sayJson(ctx, {
-      signatureAlgorithm: info?.algorithm ?? env.algorithm,
-      signatureEnvelopeType: env.mediaType,
-      signedAttributes: sortedSigned,
-      userDefinedAttributes: annotations.length > 0 ? Object.fromEntries(annotations) : null,
-      unsignedAttributes: unsigned,
-      certificates: certInfos(env.certificateChain),
-      signedArtifact: { mediaType: target.mediaType, digest: target.digest, size: target.size },
-    });
-    return;
-  }
-  ctx.deps.stdout.write(
-    renderTree({
-      text: sig,
-      children: [
-        { text: `signature algorithm: ${env.algorithm}` },
-        { text: `signature envelope type: ${env.mediaType}` },
-        { text: 'signed attributes', children: signedTree },
-        {
-          text: 'user defined attributes',
-          children:
-            annotations.length > 0
-              ? annotations.map(([k, v]) => ({ text: `${k}: ${v}` }))
-              : [{ text: '(empty)' }],
-        },
-        {
-          text: 'unsigned attributes',
-          children: unsignedTree.length > 0 ? unsignedTree : [{ text: '(empty)' }],
-        },
-        { text: 'certificates', children: certNodes(env.certificateChain) },
-        {
-          text: 'signed artifact',
-          children: [
-            { text: `media type: ${target.mediaType}` },
-            { text: `digest: ${target.digest}` },
-            { text: `size: ${target.size}` },
-          ],
-        },
-      ],
-    }),
-  );
+  const view = inspectEnvelope(await readFile(sigPath), envelopeMediaType(format));
+  if (output === 'json') sayJson(ctx, view.json);
+  else ctx.deps.stdout.write(renderTree(node(sig, view.nodes)));
 }
 
 /** Adds notation's `sign`, `verify`, `inspect` and `policy` to the `blob` command. */
