@@ -13,6 +13,7 @@
  *     cache: stereoscope unpacks every layer into a temp dir on each run; its ~/.cache/syft holds only
  *     license/module lookups, off by default); both runs share one XDG_CACHE_HOME, and the figure used
  *     in ratios is the faster of the two.
+ * `wharf version` is timed in each repetition too: the start-up floor every wharf command pays.
  * Also, to separate the cache's effect from Node's start-up, bench/sbom/catalog-once.ts times one
  * in-process generateSbom (after module loading) in a fresh process, cold and then warm.
  * The median over repetitions is reported. Writes bench/results/sbom/latest.{json,md} (git-ignored).
@@ -93,6 +94,8 @@ interface FixtureResult {
   /** syft (faster run) / wharf cold: > 1 means Wharf is faster. */
   speedupCold: number;
   speedupWarm: number;
+  /** `wharf version` in the same run: Node start-up plus loading the CLI, the floor of any command. */
+  startupFloor: Sample;
   /** wharf cold / wharf warm, end to end (process start to exit). */
   warmVsCold: number;
   /** In-process generateSbom time (after module loading), cold and warm cache, fresh processes. */
@@ -150,6 +153,7 @@ function main(): void {
       const syft2: Sample[] = [];
       const inCold: number[] = [];
       const inWarm: number[] = [];
+      const floor: Sample[] = [];
       const wOut = path.join(work, `${name}.wharf.json`);
       const sOut = path.join(work, `${name}.syft.json`);
       for (let rep = 0; rep < REPS; rep++) {
@@ -157,6 +161,7 @@ function main(): void {
         mkdirSync(cache);
         const env = { ...baseEnv, XDG_CACHE_HOME: cache };
         const wharf = [process.execPath, ...NODE_ARGS, WHARF, 'sbom', '-q', layout];
+        floor.push(measure([process.execPath, ...NODE_ARGS, WHARF, 'version'], env));
         cold.push(measure([...wharf, '-o', `spdx-json=${wOut}`], env));
         warm.push(measure([...wharf, '-o', `spdx-json=${wOut}`], env));
         const syftEnv = {
@@ -199,6 +204,7 @@ function main(): void {
         syftSecond: s2,
         speedupCold: syftBest / wc.seconds,
         speedupWarm: syftBest / ww.seconds,
+        startupFloor: medianSample(floor),
         warmVsCold: wc.seconds / ww.seconds,
         inProcess: {
           coldMs: median(inCold),
@@ -218,14 +224,14 @@ function main(): void {
       .map((x) => f(x))
       .join(' ')}; ${REPS} repetitions, medians.`,
     '',
-    '| fixture | layers | packages W/S | wharf cold s (MiB) | wharf warm s (MiB) | syft run 1 s (MiB) | syft run 2 s (MiB) | syft/wharf cold | syft/wharf warm | warm vs cold | in-process cold / warm ms | in-process warm vs cold |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| fixture | layers | packages W/S | wharf cold s (MiB) | wharf warm s (MiB) | syft run 1 s (MiB) | syft run 2 s (MiB) | syft/wharf cold | syft/wharf warm | warm vs cold | wharf version s | in-process cold / warm ms | in-process warm vs cold |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
         `| ${r.fixture.replace(/-[0-9a-f]{12}$/, '')} | ${r.layers} | ${r.packages.wharf}/${r.packages.syft} | ` +
         `${f(r.wharfCold.seconds)} (${f(r.wharfCold.peakRssMiB, 0)}) | ${f(r.wharfWarm.seconds)} (${f(r.wharfWarm.peakRssMiB, 0)}) | ` +
         `${f(r.syftFirst.seconds)} (${f(r.syftFirst.peakRssMiB, 0)}) | ${f(r.syftSecond.seconds)} (${f(r.syftSecond.peakRssMiB, 0)}) | ` +
-        `${f(r.speedupCold)}× | ${f(r.speedupWarm)}× | ${f(r.warmVsCold, 1)}× | ` +
+        `${f(r.speedupCold)}× | ${f(r.speedupWarm)}× | ${f(r.warmVsCold, 1)}× | ${f(r.startupFloor.seconds)} | ` +
         `${f(r.inProcess.coldMs, 0)} / ${f(r.inProcess.warmMs, 0)} | ${f(r.inProcess.speedup, 1)}× |`,
     ),
   ];
