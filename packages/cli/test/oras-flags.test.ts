@@ -53,7 +53,6 @@ const OMITTED: Record<string, Record<string, string>> = {
   },
   push: { 'artifact-platform': ARTIFACT_PLATFORM },
   pull: {
-    'include-subject': 'not implemented yet: pull the subject chain with one pull per subject',
     config:
       "oras's legacy `--config <file>` writes the config blob; `wharf manifest fetch-config -o` does",
   },

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -220,6 +220,28 @@ describe.skipIf(!oras)("Wharf's registry: push, pull, attach, discover both ways
     expect((JSON.parse(ww.stdout) as DiscoverDoc).referrers).toHaveLength(2);
     expect(normaliseTree((await w(['discover', ref])).stdout)).toBe(
       normaliseTree((await o(['discover', ref])).stdout),
+    );
+  });
+
+  it('pull --include-subject gets the subject chain, the same files as oras', async () => {
+    const ref = `${reg.host}/subj:v1`;
+    expect((await w(['push', ref, 'hi.txt'])).code).toBe(0);
+    const att = await w(['attach', '--artifact-type', SIG, '--format', 'json', ref, 'sig.json']);
+    expect(att.code, att.stderr).toBe(0);
+    const sig = `${reg.host}/subj@${(JSON.parse(att.stdout) as { digest: string }).digest}`;
+    const only = await w(['pull', '-o', 'subj-only', sig]);
+    expect(only.code, only.stderr).toBe(0);
+    expect(readdirSync(join(dir.path, 'subj-only'))).toEqual(['sig.json']);
+    const wp = await w(['pull', '--include-subject', '-o', 'subj-w', sig]);
+    expect(wp.code, wp.stderr).toBe(0);
+    const op = await o(['pull', '--include-subject', '-o', 'subj-o', sig]);
+    expect(op.code, op.stderr).toBe(0);
+    expect(readdirSync(join(dir.path, 'subj-w')).sort()).toEqual(['hi.txt', 'sig.json']);
+    expect(readdirSync(join(dir.path, 'subj-w')).sort()).toEqual(
+      readdirSync(join(dir.path, 'subj-o')).sort(),
+    );
+    expect(readFileSync(join(dir.path, 'subj-w', 'hi.txt'))).toEqual(
+      readFileSync(join(dir.path, 'hi.txt')),
     );
   });
 });

@@ -16,6 +16,7 @@ interface PullOptions {
   readonly format?: string;
   readonly tty?: boolean;
   readonly platform?: string;
+  readonly includeSubject?: boolean;
 }
 
 /** `wharf pull`: oras pull. Never writes outside the output directory unless `-T`. */
@@ -27,7 +28,8 @@ export function registerPull(program: Command, context: () => CommandContext): v
     .option('-o, --output <dir>', 'output directory', '.')
     .option('-k, --keep-old-files', 'do not replace existing files; treat them as errors')
     .option('-T, --allow-path-traversal', 'allow file paths outside the output directory')
-    .option('--concurrency <n>', 'concurrent downloads', '3');
+    .option('--concurrency <n>', 'concurrent downloads', '3')
+    .option('--include-subject', 'also pull the subject of the artifact, recursively');
   remoteCommand(cmd, { ociLayout: true });
   addPlatformOption(cmd);
   formatOption(cmd, 'text or json');
@@ -44,6 +46,9 @@ Examples:
 
   # Pull from an OCI image layout
   wharf pull --oci-layout ./layout:v1
+
+  # Pull a signature and the image it signs
+  wharf pull --include-subject localhost:5000/hello@sha256:…
 
 Layers without an org.opencontainers.image.title annotation are skipped; use
 'wharf copy <ref> --to-oci-layout <dir>' to get every layer.`,
@@ -66,7 +71,13 @@ Layers without an org.opencontainers.image.title annotation are skipped; use
         let files;
         let skipped;
         try {
-          const found = await titledNodes(t.store, root, progress, signal);
+          const found = await titledNodes(
+            t.store,
+            root,
+            progress,
+            signal,
+            opts.includeSubject === true,
+          );
           skipped = found.skipped;
           files = await pullFiles(t.store, found.titled, progress, {
             outDir: resolve(ctx.deps.cwd, opts.output),

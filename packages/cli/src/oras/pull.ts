@@ -220,17 +220,24 @@ async function unpack(
   }
 }
 
-/** Layers (and configs) with a title, found by walking the manifest graph from `root`. */
+/**
+ * Layers (and configs) with a title, found by walking the manifest graph from `root`; with
+ * `includeSubject` the subject chain is walked too (oras pull --include-subject).
+ */
 export async function titledNodes(
   store: ReadTarget,
   root: Descriptor,
   progress: Progress,
   signal: AbortSignal,
+  includeSubject = false,
 ): Promise<{ titled: Descriptor[]; skipped: Descriptor[]; manifests: Descriptor[] }> {
   const titled: Descriptor[] = [];
   const skipped: Descriptor[] = [];
   const manifests: Descriptor[] = [];
+  const seen = new Set<string>();
   const visit = async (desc: Descriptor): Promise<void> => {
+    if (seen.has(desc.digest)) return;
+    seen.add(desc.digest);
     progress.start(desc);
     const bytes = await fetchAll(store, desc, { signal });
     progress.done(desc, 'processing');
@@ -238,7 +245,10 @@ export async function titledNodes(
     const doc = parseManifest(bytes, { mediaType: desc.mediaType });
     const subject = doc.kind === 'manifest' ? doc.manifest.subject : doc.index.subject;
     for (const child of manifestSuccessors(doc)) {
-      if (subject && child.digest === subject.digest) continue;
+      if (subject && child.digest === subject.digest) {
+        if (includeSubject) await visit(child);
+        continue;
+      }
       if (isManifestMediaType(child.mediaType)) await visit(child);
       else if (child.annotations?.[ANNOTATION_TITLE] !== undefined) titled.push(child);
       else skipped.push(child);
