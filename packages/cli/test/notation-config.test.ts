@@ -12,6 +12,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -426,7 +427,7 @@ describe('policy and blob policy', () => {
 });
 
 describe('plugin', () => {
-  it('install from a file and a .tar.gz, list, versions, checksums, uninstall, bad input', async () => {
+  it('install from a file, a .tar.gz and a .zip, list, versions, checksums, uninstall, bad input', async () => {
     const e = newEnv();
     const src = join(e.dir, 'src', 'notation-wharf-test');
     await writeTestPluginLauncher(src);
@@ -513,6 +514,33 @@ describe('plugin', () => {
     expect((await w(e, ['plugin', 'install', '--url', 'https://example.com/p.tar.gz'])).code).toBe(
       2,
     );
+
+    // .zip: one plugin (installed), two, a symlink named notation-*, not a zip.
+    const zipOf = (name: string, files: string[], extra: string[] = []): string => {
+      const out = join(e.dir, name);
+      const r = spawnSync('zip', ['-q', ...extra, out, ...files], { cwd: tarDir });
+      expect(r.status).toBe(0);
+      return out;
+    };
+    expect((await w(e, ['plugin', 'uninstall', '-y', 'wharf-test'])).code).toBe(0);
+    const oneZip = zipOf('p.zip', ['notation-wharf-test', 'LICENSE']);
+    expect((await w(e, ['plugin', 'install', '--file', oneZip])).stdout).toBe(
+      'Successfully installed plugin wharf-test, version 0.1.0\n',
+    );
+    const twoZip = zipOf('two.zip', ['notation-wharf-test', 'notation-second']);
+    expect((await w(e, ['plugin', 'install', '--force', twoZip])).stderr).toMatch(
+      /more than one notation-\* file/,
+    );
+    symlinkSync('/bin/sh', join(tarDir, 'notation-link'));
+    const linkZip = zipOf('link.zip', ['notation-link'], ['-y']);
+    expect((await w(e, ['plugin', 'install', linkZip])).stderr).toMatch(
+      /notation-link in the archive is not a regular file/,
+    );
+    writeFileSync(join(e.dir, 'fake.zip'), 'not a zip');
+    expect((await w(e, ['plugin', 'install', join(e.dir, 'fake.zip')])).stderr).toMatch(
+      /cannot read fake.zip as a .zip archive/,
+    );
+    expect(existsSync(join(e.config, 'plugins', 'link'))).toBe(false);
 
     // uninstall: prompt, unknown, traversal
     await w(e, ['plugin', 'uninstall', 'wharf-test']);

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import tar from 'tar-stream';
+import yauzl from 'yauzl';
 import { WharfError } from '@wharf/core';
 import {
   NotaryPlugin,
@@ -102,6 +103,88 @@ async function extractTarGz(src: string, dir: string): Promise<string> {
   return nameOfExecutable(found);
 }
 
+/** Extracts the single `notation-*` regular file of a .zip into `dir`; returns its name. */
+async function extractZip(src: string, dir: string): Promise<string> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await new Promise<yauzl.ZipFile>((res, rej) =>
+      yauzl.open(src, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, z) =>
+        err ? rej(err) : res(z),
+      ),
+    );
+  } catch (err) {
+    throw installError(`cannot read ${basename(src)} as a .zip archive`, err);
+  }
+  let found: string | undefined;
+  let total = 0;
+  await new Promise<void>((res, rej) => {
+    const fail = (err: unknown): void => {
+      zip.close();
+      rej(
+        err instanceof WharfError
+          ? err
+          : installError(
+              `cannot read ${basename(src)}: ${err instanceof Error ? err.message : String(err)}`,
+              err,
+            ),
+      );
+    };
+    zip.on('error', fail);
+    zip.on('end', () => res());
+    zip.on('entry', (entry: yauzl.Entry) => {
+      const base = basename(entry.fileName);
+      total += entry.uncompressedSize;
+      if (total > MAX_PLUGIN_BYTES) {
+        fail(installError(`the archive holds more than ${MAX_PLUGIN_BYTES} bytes`));
+        return;
+      }
+      if (!base.startsWith('notation-') || entry.fileName.endsWith('/')) {
+        zip.readEntry();
+        return;
+      }
+      // Unix mode in the high 16 bits of the external attributes: refuse anything but a file.
+      const type = (entry.externalFileAttributes >>> 16) & 0o170000;
+      if (type !== 0 && type !== 0o100000) {
+        fail(installError(`${entry.fileName} in the archive is not a regular file`));
+        return;
+      }
+      if (found !== undefined) {
+        fail(installError('the archive holds more than one notation-* file'));
+        return;
+      }
+      let name: string;
+      try {
+        name = nameOfExecutable(base);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      found = base;
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) {
+          fail(err);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('error', fail);
+        stream.on('end', () => {
+          mkdir(join(dir, name), { recursive: true })
+            .then(() =>
+              writeFile(join(dir, name, pluginExecutableName(name)), Buffer.concat(chunks), {
+                mode: 0o755,
+              }),
+            )
+            .then(() => zip.readEntry(), fail);
+        });
+      });
+    });
+    zip.readEntry();
+  });
+  if (found === undefined) throw installError('the archive holds no notation-* plugin executable');
+  return nameOfExecutable(found);
+}
+
 function semverParts(v: string): number[] | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
@@ -133,7 +216,7 @@ export function registerPlugin(program: Command, context: () => CommandContext):
     .command('install')
     .alias('add')
     .description(
-      'Install a plugin from a file: a notation-<name> executable or a .tar.gz holding one',
+      'Install a plugin from a file: a notation-<name> executable, or a .tar.gz or .zip holding one',
     )
     .argument('<plugin_source>', 'path of the plugin file')
     .option('--file', 'install from a file on the file system (the default)')
@@ -178,9 +261,7 @@ export function registerPlugin(program: Command, context: () => CommandContext):
         if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) {
           name = await extractTarGz(src, stage);
         } else if (lower.endsWith('.zip')) {
-          throw installError(
-            '.zip archives are not supported by wharf yet; use a .tar.gz or the executable',
-          );
+          name = await extractZip(src, stage);
         } else {
           name = nameOfExecutable(src);
           try {
