@@ -606,3 +606,53 @@ describe.skipIf(!ready)(
     }, 120_000);
   },
 );
+
+describe("notation's e2e OCI layout vector (04: legacy signature manifest, referrers tag index)", () => {
+  it('verify, ls and inspect as notation documents them', async () => {
+    const { cpSync, readFileSync } = await import('node:fs');
+    const vectors = join(
+      import.meta.dirname,
+      '..',
+      '..',
+      '..',
+      '..',
+      'shared',
+      'vectors',
+      'notary',
+    );
+    const e = newEnv();
+    const layout = join(e.dir, 'layout');
+    cpSync(join(vectors, '04-e2e-oci-layout-valid-signature'), layout, { recursive: true });
+    const store = join(e.config, 'truststore', 'x509', 'ca', 'e2e');
+    mkdirSync(store, { recursive: true });
+    cpSync(join(vectors, '05-e2e-misc', 'e2e.crt'), join(store, 'e2e.crt'));
+    writeFileSync(
+      join(e.config, 'trustpolicy.oci.json'),
+      readFileSync(join(vectors, '05-e2e-misc', 'trustpolicy.oci.e2e.json')),
+    );
+    const digest = 'sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9';
+    const sig = 'sha256:90ceaff260d657d797c408ac73564a9c7bb9d86055877c2a811f0e63b8c6524f';
+    const v = await w(e, ['verify', '--oci-layout', '--scope', 'local/e2e', 'layout:v1']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toBe(`Successfully verified signature for layout@${digest}\n`);
+    const ls = await w(e, ['ls', '--oci-layout', `layout@${digest}`]);
+    expect(ls.stdout).toBe(
+      `layout@${digest}\n└── application/vnd.cncf.notary.signature\n    └── ${sig}\n`,
+    );
+    const ins = await w(e, ['inspect', '--oci-layout', `layout@${digest}`]);
+    expect(ins.code, ins.stderr).toBe(0);
+    // JWS times keep the signer's offset (+08:00), shown in that zone as notation does.
+    expect(ins.stdout).toContain('        │   └── signing time: Tue Jun 27 13:30:33 2023\n');
+    expect(ins.stdout).toContain('        ├── signature algorithm: RSASSA-PSS-SHA-256\n');
+    const json = JSON.parse(
+      (await w(e, ['inspect', '--oci-layout', '-o', 'json', `layout@${digest}`])).stdout,
+    ) as { signatures: { digest: string; signedAttributes: Record<string, string> }[] };
+    expect(json.signatures.map((s) => s.digest)).toEqual([sig]);
+    expect(json.signatures[0]?.signedAttributes['signingTime']).toBe('2023-06-27T13:30:33+08:00');
+    // Another root in the store: authenticity fails, exit 3.
+    cpSync(join(vectors, '02-mock-envelopes', 'NotationTestRoot.pem'), join(store, 'e2e.crt'));
+    const bad = await w(e, ['verify', '--oci-layout', '--scope', 'local/e2e', `layout@${digest}`]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/authenticity validation failed/);
+  });
+});
