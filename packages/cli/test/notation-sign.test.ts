@@ -312,6 +312,22 @@ describe.skipIf(!ready)('wharf sign → notation v1.3.2 verify', () => {
     expect(
       ls.stdout.split('\n').filter((l) => /sha256:[0-9a-f]{64}$/.test(l) && l.includes('──')),
     ).toHaveLength(2);
+    // notation v1.3.2 signs on wharf serve (legacy manifest form); wharf lists it through the API
+    // and verifies it.
+    const other = await image((wharfReg as TestRegistry).host);
+    const ne = newEnv();
+    expect((await n1Async(ne, ['cert', 'generate-test', '--default', 'nk'])).code).toBe(0);
+    policy(ne, other.repo, ['ca:nk'], {}, ['*']);
+    const ns = await n1Async(ne, [
+      'sign',
+      '--insecure-registry',
+      `${other.repo}@${other.subject.digest}`,
+    ]);
+    expect(ns.code, ns.stdout + ns.stderr).toBe(0);
+    const nv2 = await w(ne, ['verify', `${other.repo}@${other.subject.digest}`]);
+    expect(nv2.code, nv2.stderr).toBe(0);
+    const nls = await w(ne, ['ls', `${other.repo}@${other.subject.digest}`]);
+    expect(nls.stdout.split('\n').filter((l) => /── sha256:/.test(l))).toHaveLength(1);
   }, 120_000);
 
   it('--plugin (wharf-test plugin, raw signing and generate-envelope) → notation verifies', async () => {
