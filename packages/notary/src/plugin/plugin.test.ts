@@ -110,6 +110,18 @@ describe('discovery', () => {
     ]);
   });
 
+  it('a plugin that cannot be started is PLUGIN_INVALID', async () => {
+    const dir = join(root, 'plugins-bad');
+    mkdirSync(join(dir, 'badinterp'), { recursive: true });
+    writeFileSync(join(dir, 'badinterp', 'notation-badinterp'), '#!/nonexistent/sh\n', {
+      mode: 0o755,
+    });
+    const p = await NotaryPlugin.open(dir, 'badinterp');
+    expect(await codeOf(p.getMetadata())).toMatch(
+      /^PLUGIN_INVALID: plugin "badinterp" could not be run/,
+    );
+  });
+
   it('the launcher quotes paths', () => {
     expect(testPluginLauncher("/a b/it's.js", '/usr/bin/node')).toBe(
       `#!/bin/sh\nexec '/usr/bin/node' '/a b/it'\\''s.js' "$@"\n`,
