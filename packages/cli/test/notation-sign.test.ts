@@ -672,3 +672,45 @@ describe("notation's e2e OCI layout vector (04: legacy signature manifest, refer
     expect(bad.stderr).toMatch(/authenticity validation failed/);
   });
 });
+
+const notation2 = requirePeer('notation');
+
+describe.skipIf(!ready || notation2 === undefined)(
+  'notation v2 (OCI 1.1 signature manifests)',
+  () => {
+    const n2 = (e: Env, args: string[]): RunResult => {
+      const r = spawnSync(notation2 as string, args, {
+        cwd: e.dir,
+        env: { PATH: process.env['PATH'] ?? '', HOME: e.dir, ...e.env, NOTATION_EXPERIMENTAL: '1' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    it('verifies wharf signatures in a registry and in an OCI layout (default form); wharf verifies its own', async () => {
+      const e = newEnv();
+      const pki = await addKey(e, 'p256');
+      addStore(e, 'ca', 'wharf', [pki.root]);
+      const { repo, subject } = await image((dist as RunningDistribution).host);
+      policy(e, repo, ['ca:wharf']);
+      expect(
+        (await w(e, ['sign', '--signature-format', 'cose', `${repo}@${subject.digest}`])).code,
+      ).toBe(0);
+      const r = n2(e, ['verify', '--insecure-registry', `${repo}@${subject.digest}`]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+
+      const path = join(e.dir, 'layout');
+      const store = await OciLayoutStore.open(path, { create: true });
+      const d = await pushImage(store);
+      await store.flush();
+      policy(e, 'local/app', ['ca:wharf']);
+      expect((await w(e, ['sign', '--oci-layout', `layout@${d.digest}`])).code).toBe(0);
+      const l = n2(e, ['verify', '--oci-layout', `${path}@${d.digest}`, '--scope', 'local/app']);
+      expect(l.code, l.stdout + l.stderr).toBe(0);
+      const s = n2(e, ['sign', '--oci-layout', '--key', 'p256', `${path}@${d.digest}`]);
+      expect(s.code, s.stdout + s.stderr).toBe(0);
+      const v = await w(e, ['ls', '--oci-layout', `layout@${d.digest}`]);
+      expect(v.stdout.split('\n').filter((x) => /── sha256:/.test(x))).toHaveLength(2);
+    }, 120_000);
+  },
+);
