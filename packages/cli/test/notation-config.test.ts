@@ -288,7 +288,7 @@ describe('key', () => {
       pluginConfig: { keyPath: '/k', a: 'b=c' },
     });
 
-    expect((await w(e, ['key', 'update', '--default', 'pk'])).stdout).toBe(
+    expect((await w(e, ['key', 'update', '-v', '--default', 'pk'])).stdout).toBe(
       'pk: marked as default\n',
     );
     expect((await w(e, ['key', 'update', '--default', 'nope'])).code).toBe(1);

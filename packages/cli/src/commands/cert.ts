@@ -19,6 +19,7 @@ import { confirm } from '../oras/io.js';
 import { say } from '../oras/command.js';
 import {
   STORE_TYPES,
+  acceptVerbose,
   checkName,
   copyFileAtomic,
   fileArg,
@@ -136,8 +137,7 @@ export function registerCert(program: Command, context: () => CommandContext): v
       for (const f of added) say(ctx, f);
     });
 
-  cert
-    .command('list')
+  acceptVerbose(cert.command('list'))
     .alias('ls')
     .description('List certificates in the trust store')
     .option('-t, --type <type>', 'only this trust store type')
@@ -163,8 +163,7 @@ export function registerCert(program: Command, context: () => CommandContext): v
       ctx.deps.stdout.write(goTable([['STORE TYPE', 'STORE NAME', 'CERTIFICATE'], ...rows]));
     });
 
-  cert
-    .command('show')
+  acceptVerbose(cert.command('show'))
     .description('Show certificate details')
     .argument('<cert_file>', 'certificate file name in the store')
     .option('-t, --type <type>', 'trust store type: ca, signingAuthority, tsa')

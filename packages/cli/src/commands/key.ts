@@ -10,7 +10,7 @@ import {
 } from '@wharf/notation';
 import type { CommandContext } from '../deps.js';
 import { collect, say } from '../oras/command.js';
-import { checkName, fileArg, keyValues, pathsOf } from '../notation/common.js';
+import { acceptVerbose, checkName, fileArg, keyValues, pathsOf } from '../notation/common.js';
 import { goTable } from '../notation/table.js';
 import { usageError } from '../usage.js';
 
@@ -33,8 +33,7 @@ export function registerKey(program: Command, context: () => CommandContext): vo
       '\nExamples:\n  wharf key add --plugin my-kms --id arn:key/1 --default kms-key\n  wharf key add --key signer.key --cert signer.crt local\n  wharf key ls',
     );
 
-  key
-    .command('add')
+  acceptVerbose(key.command('add'))
     .description('Add a key to the signing key list')
     .argument('<key_name>', 'name of the key')
     .option('--plugin <name>', 'signing plugin name')
@@ -109,8 +108,7 @@ export function registerKey(program: Command, context: () => CommandContext): vo
       );
     });
 
-  key
-    .command('update')
+  acceptVerbose(key.command('update'))
     .alias('set')
     .description('Update a key in the signing key list')
     .argument('<key_name>', 'name of the key')
@@ -128,8 +126,7 @@ export function registerKey(program: Command, context: () => CommandContext): vo
       say(ctx, `${name}: marked as default`);
     });
 
-  key
-    .command('delete')
+  acceptVerbose(key.command('delete'))
     .alias('rm')
     .description('Remove keys from the signing key list (the key files stay)')
     .argument('<key_names...>', 'names of the keys')

@@ -19,7 +19,7 @@ import {
 import type { CommandContext } from '../deps.js';
 import { say } from '../oras/command.js';
 import { confirm } from '../oras/io.js';
-import { fileArg, pathsOf } from '../notation/common.js';
+import { acceptVerbose, fileArg, pathsOf } from '../notation/common.js';
 import { goTable } from '../notation/table.js';
 import { usageError } from '../usage.js';
 
@@ -212,8 +212,7 @@ export function registerPlugin(program: Command, context: () => CommandContext):
       '\nExamples:\n  wharf plugin install --file ./notation-my-kms\n  wharf plugin ls',
     );
 
-  plugin
-    .command('install')
+  acceptVerbose(plugin.command('install'))
     .alias('add')
     .description(
       'Install a plugin from a file: a notation-<name> executable, or a .tar.gz or .zip holding one',
@@ -342,8 +341,7 @@ export function registerPlugin(program: Command, context: () => CommandContext):
       );
     });
 
-  plugin
-    .command('uninstall')
+  acceptVerbose(plugin.command('uninstall'))
     .aliases(['remove', 'rm'])
     .description('Uninstall a plugin')
     .argument('<plugin_name>', 'name of the plugin')

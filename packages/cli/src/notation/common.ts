@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
 import { WharfError } from '@wharf/core';
 import { notationPaths, type NotationPaths } from '@wharf/notation';
 import type { CommandContext } from '../deps.js';
@@ -83,4 +84,12 @@ export async function copyFileAtomic(from: string, to: string, mode = 0o600): Pr
 /** Go's `time.Time.String()` for a UTC instant: `2006-01-02 15:04:05 +0000 UTC`. */
 export function goTimeUtc(d: Date): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+}
+
+/**
+ * Accepts notation 1.x's `-v/--verbose` (removed in notation 2) on the commands that had it;
+ * hidden from help, no effect (use `-d/--debug`).
+ */
+export function acceptVerbose(cmd: Command): Command {
+  return cmd.addOption(new Option('-v, --verbose', 'notation 1.x spelling, ignored').hideHelp());
 }
