@@ -1,13 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import {
-  ALGORITHMS,
-  createHttpTimestamper,
-  parseCertificates,
-  signWithPluginEnvelope,
-  type EnvelopeFormat,
-} from '@wharf/notary';
-import { pushSignature, readNotationConfig, signArtifact } from '@wharf/notation';
 import type { CommandContext } from '../deps.js';
 import { collect, say } from '../oras/command.js';
 import { requireWritable } from '../oras/target.js';
@@ -17,12 +8,9 @@ import {
   resolveArtifact,
   type NotationRemoteOptions,
 } from '../notation/artifact.js';
-import { fileArg, keyValues, pathsOf } from '../notation/common.js';
-import { parseGoDuration, resolveSigner } from '../notation/signer.js';
+import { pathsOf } from '../notation/common.js';
+import { prepareManifestSigner } from '../notation/sign-manifest.js';
 import { usageError } from '../usage.js';
-
-/** Signing agent Wharf writes (plugins append ` <name>/<version>`). */
-const SIGNING_AGENT = 'wharf/0.1.0';
 
 interface SignOptions extends NotationRemoteOptions {
   readonly key?: string;
@@ -39,32 +27,23 @@ interface SignOptions extends NotationRemoteOptions {
 }
 
 async function sign(ctx: CommandContext, reference: string, opts: SignOptions): Promise<void> {
-  const paths = pathsOf(ctx);
-  const config = await readNotationConfig(paths);
-  const fmt = opts.signatureFormat ?? config.signatureFormat ?? 'jws';
-  if (fmt !== 'jws' && fmt !== 'cose') {
-    throw usageError(`--signature-format "${fmt}" is not supported (jws or cose)`);
-  }
-  const format: EnvelopeFormat = fmt;
-  if ((opts.timestampUrl === undefined) !== (opts.timestampRootCert === undefined)) {
-    throw usageError('--timestamp-url and --timestamp-root-cert are required together');
-  }
   if (opts.forceReferrersTag && opts.ociLayout) {
     throw usageError('--force-referrers-tag cannot be used with --oci-layout');
   }
-  const expiryMs = opts.expiry !== undefined ? parseGoDuration(opts.expiry) : undefined;
-  const userMetadata = keyValues(opts.userMetadata, '--user-metadata');
-  const pluginConfig = keyValues(opts.pluginConfig, '--plugin-config');
-  const resolved = await resolveSigner(paths, {
+  const paths = pathsOf(ctx);
+  // Flags checked and the key resolved before the registry is touched.
+  const signer = await prepareManifestSigner(ctx, {
     ...(opts.key !== undefined ? { key: opts.key } : {}),
     ...(opts.id !== undefined ? { id: opts.id } : {}),
     ...(opts.plugin !== undefined ? { plugin: opts.plugin } : {}),
-    pluginConfig,
+    ...(opts.pluginConfig !== undefined ? { pluginConfig: opts.pluginConfig } : {}),
+    ...(opts.signatureFormat !== undefined ? { signatureFormat: opts.signatureFormat } : {}),
+    ...(opts.expiry !== undefined ? { expiry: opts.expiry } : {}),
+    ...(opts.userMetadata !== undefined ? { userMetadata: opts.userMetadata } : {}),
+    ...(opts.timestampUrl !== undefined ? { timestampUrl: opts.timestampUrl } : {}),
+    ...(opts.timestampRootCert !== undefined ? { timestampRootCert: opts.timestampRootCert } : {}),
+    ...(opts.legacyManifest ? { legacyManifest: true } : {}),
   });
-  const timestampRoots =
-    opts.timestampRootCert !== undefined
-      ? parseCertificates(await readFile(fileArg(ctx, opts.timestampRootCert))).map((c) => c.der)
-      : undefined;
   const flags = await notationFlags(ctx, paths, opts, reference, {
     ...(opts.forceReferrersTag ? { distributionSpec: 'v1.1-referrers-tag' } : {}),
   });
@@ -74,56 +53,7 @@ async function sign(ctx: CommandContext, reference: string, opts: SignOptions): 
     reference: resolvedRef,
   } = await resolveArtifact(ctx, reference, flags, 'sign');
   try {
-    const store = requireWritable(target);
-    const signal = ctx.deps.signal;
-    const manifestForm = opts.legacyManifest ? ('legacy' as const) : ('oci-1.1' as const);
-    let pushed;
-    if (resolved.kind === 'signer') {
-      const signingTime = new Date();
-      pushed = await signArtifact({
-        target: store,
-        subject,
-        signer: resolved.signer,
-        format,
-        signingTime,
-        ...(expiryMs !== undefined ? { expiry: new Date(signingTime.getTime() + expiryMs) } : {}),
-        userMetadata,
-        signingAgent: SIGNING_AGENT,
-        ...(opts.timestampUrl !== undefined
-          ? { timestamper: createHttpTimestamper({ url: opts.timestampUrl }) }
-          : {}),
-        ...(timestampRoots ? { timestampRoots } : {}),
-        manifestForm,
-        signal,
-      });
-    } else {
-      if (opts.timestampUrl !== undefined) {
-        throw usageError(
-          '--timestamp-url cannot be used with a plugin that generates envelopes (the plugin timestamps)',
-        );
-      }
-      const key = await resolved.plugin.describeKey(resolved.keyId, resolved.pluginConfig);
-      if (!ALGORITHMS.some((a) => a.keySpec === key.keySpec)) {
-        throw usageError(`plugin key spec ${key.keySpec} is not supported`);
-      }
-      const envelope = await signWithPluginEnvelope({
-        plugin: resolved.plugin,
-        keyId: resolved.keyId,
-        pluginConfig: resolved.pluginConfig,
-        format,
-        payload: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-        userMetadata,
-        ...(expiryMs !== undefined ? { expirySeconds: Math.floor(expiryMs / 1000) } : {}),
-      });
-      pushed = await pushSignature({
-        target: store,
-        subject,
-        envelope,
-        manifestForm,
-        manifestAnnotations: envelope.annotations,
-        signal,
-      });
-    }
+    const pushed = await signer.sign(requireWritable(target), subject, ctx.deps.signal);
     say(ctx, `Successfully signed ${resolvedRef}`);
     say(ctx, `Pushed the signature to ${target.name}@${pushed.manifest.digest}`);
   } finally {

@@ -4,8 +4,15 @@
  * resolves a user reference first; this takes the descriptor directly.
  * @module
  */
+import { readFile } from 'node:fs/promises';
 import type { Descriptor } from '@wharf/core';
-import { ALGORITHMS, signWithPluginEnvelope, type EnvelopeFormat } from '@wharf/notary';
+import {
+  ALGORITHMS,
+  createHttpTimestamper,
+  parseCertificates,
+  signWithPluginEnvelope,
+  type EnvelopeFormat,
+} from '@wharf/notary';
 import {
   pushSignature,
   readNotationConfig,
@@ -15,7 +22,7 @@ import {
 import type { CommandContext } from '../deps.js';
 import type { WriteTarget } from '../oras/target.js';
 import { usageError } from '../usage.js';
-import { keyValues, pathsOf } from './common.js';
+import { fileArg, keyValues, pathsOf } from './common.js';
 import { parseGoDuration, resolveSigner } from './signer.js';
 
 /** Signing agent Wharf writes (plugins append ` <name>/<version>`). */
@@ -30,6 +37,12 @@ export interface ManifestSignFlags {
   readonly signatureFormat?: string;
   readonly expiry?: string;
   readonly userMetadata?: readonly string[];
+  /** `--timestamp-url` (with `timestampRootCert`; `wharf sign`). */
+  readonly timestampUrl?: string;
+  /** `--timestamp-root-cert <file>`. */
+  readonly timestampRootCert?: string;
+  /** `--legacy-manifest`: notation v1.3's signature manifest form. */
+  readonly legacyManifest?: boolean;
 }
 
 /** A prepared signer: flags checked and the key resolved, before anything is pushed. */
@@ -57,12 +70,25 @@ export async function prepareManifestSigner(
   const expiryMs = flags.expiry !== undefined ? parseGoDuration(flags.expiry) : undefined;
   const userMetadata = keyValues(flags.userMetadata, '--user-metadata');
   const pluginConfig = keyValues(flags.pluginConfig, '--plugin-config');
+  if ((flags.timestampUrl === undefined) !== (flags.timestampRootCert === undefined)) {
+    throw usageError('--timestamp-url and --timestamp-root-cert are required together');
+  }
+  const manifestForm = flags.legacyManifest ? ('legacy' as const) : ('oci-1.1' as const);
   const resolved = await resolveSigner(paths, {
     ...(flags.key !== undefined ? { key: flags.key } : {}),
     ...(flags.id !== undefined ? { id: flags.id } : {}),
     ...(flags.plugin !== undefined ? { plugin: flags.plugin } : {}),
     pluginConfig,
   });
+  if (resolved.kind === 'envelope' && flags.timestampUrl !== undefined) {
+    throw usageError(
+      '--timestamp-url cannot be used with a plugin that generates envelopes (the plugin timestamps)',
+    );
+  }
+  const timestampRoots =
+    flags.timestampRootCert !== undefined
+      ? parseCertificates(await readFile(fileArg(ctx, flags.timestampRootCert))).map((c) => c.der)
+      : undefined;
   return {
     async sign(store, subject, signal) {
       if (resolved.kind === 'signer') {
@@ -76,6 +102,11 @@ export async function prepareManifestSigner(
           ...(expiryMs !== undefined ? { expiry: new Date(signingTime.getTime() + expiryMs) } : {}),
           userMetadata,
           signingAgent: SIGNING_AGENT,
+          ...(flags.timestampUrl !== undefined
+            ? { timestamper: createHttpTimestamper({ url: flags.timestampUrl }) }
+            : {}),
+          ...(timestampRoots ? { timestampRoots } : {}),
+          manifestForm,
           signal,
         });
       }
@@ -96,6 +127,7 @@ export async function prepareManifestSigner(
         target: store,
         subject,
         envelope,
+        manifestForm,
         manifestAnnotations: envelope.annotations,
         signal,
       });
