@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciLayoutStore, pushBytes, type Pusher } from '@wharf/content';
 import { MEDIA_TYPE_OCI_MANIFEST, type Descriptor } from '@wharf/core';
-import { writeTestPluginLauncher } from '@wharf/notary';
-import { notationPaths, writeSigningKeys } from '@wharf/notation';
+import { HEADER, LocalKeySigner, writeTestPluginLauncher } from '@wharf/notary';
+import { notationPaths, signArtifact, writeSigningKeys } from '@wharf/notation';
 import { Registry } from '@wharf/registry-client';
 import { requirePeer, startDistribution, type RunningDistribution } from '@wharf/testkit';
 import { keyPem, mintChain, pem, type KeyKind } from '../../notary/test/pki.js';
@@ -714,3 +714,55 @@ describe.skipIf(!ready || notation2 === undefined)(
     }, 120_000);
   },
 );
+
+describe.skipIf(!ready)('verification plugins (wharf-test)', () => {
+  it('a signature naming a verification plugin: PLUGIN_REQUIRED without its capability, verified with it, as notation', async () => {
+    const e = newEnv();
+    const pki = mintChain('p256');
+    addStore(e, 'ca', 'wharf', [pki.root]);
+    await writeTestPluginLauncher(join(e.config, 'plugins', 'wharf-test', 'notation-wharf-test'));
+    const { repo, subject } = await image((dist as RunningDistribution).host);
+    // Only an identity the signer lacks: the plugin's TRUSTED_IDENTITY capability decides.
+    policy(e, repo, ['ca:wharf'], {}, ['x509.subject: C=US, ST=WA, O=Someone Else']);
+    const reg = new Registry((dist as RunningDistribution).host, { plainHttp: true });
+    try {
+      await signArtifact({
+        target: reg.repository(repo.slice(repo.indexOf('/') + 1)),
+        subject,
+        format: 'jws',
+        signer: LocalKeySigner.fromPem(keyPem(pki.leafKey), pki.chain.map(pem).join('')),
+        extendedAttributes: [
+          { key: HEADER.verificationPlugin, value: 'wharf-test', critical: true },
+        ],
+      });
+    } finally {
+      await reg.close();
+    }
+    const ref = `${repo}@${subject.digest}`;
+    const noCap = await w(e, ['verify', ref]);
+    expect([noCap.code, noCap.stderr]).toEqual([3, expect.stringMatching(/PLUGIN_REQUIRED/)]);
+    const ok = await w(e, ['verify', '--plugin-config', 'verifier=both', ref]);
+    expect([ok.code, ok.stdout]).toEqual([0, `Successfully verified signature for ${ref}\n`]);
+    const nOk = n1(e, ['verify', '--insecure-registry', '--plugin-config', 'verifier=both', ref]);
+    expect(nOk.code, nOk.stdout + nOk.stderr).toBe(0);
+    const refused = await w(e, [
+      'verify',
+      '--plugin-config',
+      'verifier=both',
+      '--plugin-config',
+      'verifyResult=fail',
+      ref,
+    ]);
+    expect(refused.code).toBe(3);
+    const nRefused = n1(e, [
+      'verify',
+      '--insecure-registry',
+      '--plugin-config',
+      'verifier=both',
+      '--plugin-config',
+      'verifyResult=fail',
+      ref,
+    ]);
+    expect(nRefused.code).not.toBe(0);
+  }, 120_000);
+});

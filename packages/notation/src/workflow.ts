@@ -25,6 +25,7 @@ import {
   type TrustPolicyStatement,
   type TrustStore,
   type VerificationCheck,
+  type VerificationPluginResolver,
   type VerificationResult,
 } from '@wharf/notary';
 import {
@@ -104,6 +105,35 @@ export async function signArtifact(options: SignArtifactOptions): Promise<SignAr
     ...(options.timestamper ? { timestamper: options.timestamper } : {}),
     ...(options.timestampRoots ? { timestampRoots: options.timestampRoots } : {}),
   });
+  return pushSignature({
+    target,
+    subject,
+    envelope,
+    ...(options.manifestForm ? { manifestForm: options.manifestForm } : {}),
+    ...(options.manifestAnnotations ? { manifestAnnotations: options.manifestAnnotations } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/** Inputs of {@link pushSignature}. */
+export interface PushSignatureOptions {
+  readonly target: SignatureTarget;
+  readonly subject: Descriptor;
+  /** A produced envelope (`signEnvelope`, or a plugin's `generate-envelope`). */
+  readonly envelope: SignedEnvelope;
+  readonly manifestForm?: SignatureManifestForm;
+  readonly manifestAnnotations?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Pushes an envelope blob, the empty config and the signature manifest (by digest, with
+ * `subject`), so the signature becomes a referrer of `subject`.
+ *
+ * @example const { manifest } = await pushSignature({ target: repo, subject, envelope });
+ */
+export async function pushSignature(options: PushSignatureOptions): Promise<SignArtifactResult> {
+  const { target, subject, envelope } = options;
   const built = buildSignatureManifest({
     envelope: envelope.bytes,
     envelopeMediaType: envelope.mediaType,
@@ -201,6 +231,8 @@ export interface VerifyArtifactOptions {
   readonly trustStore: TrustStore;
   readonly userMetadata?: Readonly<Record<string, string>>;
   readonly revocationChecker?: RevocationChecker;
+  /** How signatures naming a verification plugin reach it (without: `PLUGIN_REQUIRED`). */
+  readonly verificationPlugins?: VerificationPluginResolver;
   readonly now?: Date;
   /** Default 100 (`--max-signatures`); more signatures than this ⇒ failure. */
   readonly maxSignatures?: number;
@@ -298,6 +330,7 @@ export async function verifyArtifact(
       },
       ...(options.userMetadata ? { userMetadata: options.userMetadata } : {}),
       ...(options.revocationChecker ? { revocationChecker: options.revocationChecker } : {}),
+      ...(options.verificationPlugins ? { verificationPlugins: options.verificationPlugins } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
     attempts.push({ signature, result });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { WharfError } from '@wharf/core';
+import { NotaryPlugin } from '@wharf/notary';
 import {
   loadOciTrustPolicy,
   openTrustStore,
@@ -78,7 +79,7 @@ async function verifyCommand(
     throw usageError('--scope is only used with --oci-layout');
   }
   const userMetadata = keyValues(opts.userMetadata, '--user-metadata');
-  keyValues(opts.pluginConfig, '--plugin-config');
+  const pluginConfig = keyValues(opts.pluginConfig, '--plugin-config');
   const maxSignatures = parseMaxSignatures(opts.maxSignatures);
   const paths = pathsOf(ctx);
   const policy = (await loadOciTrustPolicy(paths)).document;
@@ -98,6 +99,10 @@ async function verifyCommand(
       trustStore: openTrustStore(paths),
       userMetadata,
       revocationChecker: httpRevocationChecker(ctx, paths),
+      verificationPlugins: {
+        open: (name: string) => NotaryPlugin.open(paths.pluginsDir, name),
+        pluginConfig,
+      },
       maxSignatures,
       signal: ctx.deps.signal,
     });
