@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import yauzl from 'yauzl';
 import {
@@ -207,11 +208,17 @@ async function readZip(
   opts: { maxRecordBytes: number; maxTotalBytes: number; maxRatio: number },
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, z) =>
-      err ? rej(err) : res(z),
-    ),
-  ).catch((err: unknown) => {
+  const zopts = { lazyEntries: true, autoClose: true, validateEntrySizes: true };
+  // Archives up to 1 GiB (osv.dev's largest, npm, is ~220 MB) are read into memory once: reading
+  // each entry with its own file read costs a thread-pool round trip per record (measured: most
+  // of an import's wall time on a loaded machine). Larger ones are read from the file.
+  const inMemory = (await stat(file)).size <= 1024 * MiB;
+  const buffer = inMemory ? await readFile(file) : undefined;
+  const zip = await new Promise<yauzl.ZipFile>((res, rej) => {
+    const done = (err: Error | null, z: yauzl.ZipFile) => (err ? rej(err) : res(z));
+    if (buffer !== undefined) yauzl.fromBuffer(buffer, zopts, done);
+    else yauzl.open(file, zopts, done);
+  }).catch((err: unknown) => {
     throw new VulnDbError('IMPORT_SOURCE_INVALID', `${file} is not a readable zip archive`, {
       cause: err,
     });
@@ -291,31 +298,43 @@ async function readZip(
         zip.readEntry();
         return;
       }
-      zip.openReadStream(entry, (err, stream) => {
+      // The raw (deflated) bytes are read and inflated synchronously with a hard output cap:
+      // one async hop per record instead of a zlib stream's several (2-3x faster on all.zip).
+      const method = entry.compressionMethod;
+      if (method !== 0 && method !== 8) {
+        skips.add(`unsupported zip compression method ${method}`, name);
+        zip.readEntry();
+        return;
+      }
+      zip.openReadStream(entry, method === 8 ? { decompress: false } : {}, (err, stream) => {
         if (err) {
           fail(err);
           return;
         }
         const chunks: Buffer[] = [];
-        let size = 0;
-        stream.on('data', (c: Buffer) => {
-          size += c.length;
-          // validateEntrySizes also catches this; the explicit cap bounds memory first.
-          if (size > opts.maxRecordBytes) {
-            stream.destroy(
-              new VulnDbError(
-                'ZIP_UNSAFE',
-                `${file}: entry ${name} inflates past its declared size`,
-              ),
-            );
-            return;
-          }
-          chunks.push(c);
-        });
+        stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('error', fail);
         stream.on('end', () => {
           try {
-            sink(name, Buffer.concat(chunks));
+            const raw = Buffer.concat(chunks);
+            let bytes: Buffer;
+            try {
+              bytes =
+                method === 0 ? raw : inflateRawSync(raw, { maxOutputLength: opts.maxRecordBytes });
+            } catch (e) {
+              throw new VulnDbError(
+                'ZIP_UNSAFE',
+                `${file}: entry ${name} does not inflate within its declared size`,
+                { cause: e },
+              );
+            }
+            if (bytes.length !== entry.uncompressedSize) {
+              throw new VulnDbError(
+                'ZIP_UNSAFE',
+                `${file}: entry ${name} inflates to ${bytes.length} bytes, not the declared ${entry.uncompressedSize}`,
+              );
+            }
+            sink(name, bytes);
           } catch (e) {
             fail(e);
             return;
