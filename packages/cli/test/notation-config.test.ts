@@ -4,7 +4,7 @@
  * the same configuration directory (v1.3.2 has no `blob` commands; the notation v2 blob interop
  * test skips when that peer is unavailable). Needs `npx tsc -b packages/cli`.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -12,9 +12,12 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -553,6 +556,136 @@ describe('plugin', () => {
     expect(readFileSync(join(e.config, 'plugins', 'wharf-test', 'notation-wharf-test'))).toEqual(
       readFileSync(src),
     );
+  });
+});
+
+describe('plugin install --url', () => {
+  it('downloads over HTTPS (checksum required), detects .tar.gz by content, refuses http and bad sums', async () => {
+    const e = newEnv();
+    const pki = join(e.dir, 'tls');
+    mkdirSync(pki);
+    const ossl = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(pki, 'key.pem'),
+      '-out',
+      join(pki, 'cert.pem'),
+    ]);
+    expect(ossl.status).toBe(0);
+    const launcher = join(e.dir, 'src', 'notation-wharf-test');
+    await writeTestPluginLauncher(launcher);
+    const exe = readFileSync(launcher);
+    const tarDir = join(e.dir, 'tar');
+    mkdirSync(tarDir);
+    writeFileSync(join(tarDir, 'notation-wharf-test'), exe, { mode: 0o755 });
+    spawnSync('tar', ['-czf', join(e.dir, 'p.tar.gz'), '-C', tarDir, 'notation-wharf-test']);
+    const tgz = readFileSync(join(e.dir, 'p.tar.gz'));
+    const server = createHttpsServer(
+      { key: readFileSync(join(pki, 'key.pem')), cert: readFileSync(join(pki, 'cert.pem')) },
+      (req, res) => {
+        if (req.url === '/dl/notation-wharf-test') res.end(exe);
+        else if (req.url === '/dl/plugin-v1') res.end(tgz);
+        else res.writeHead(404).end();
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}/dl`;
+    const bin = join(import.meta.dirname, '..', 'dist', 'bin.js');
+    const run = (args: string[]): Promise<{ code: number; out: string; err: string }> =>
+      new Promise((resolveRun) => {
+        execFile(
+          process.execPath,
+          [bin, ...args],
+          {
+            env: {
+              PATH: process.env['PATH'] ?? '',
+              HOME: e.dir,
+              ...e.env,
+              NODE_EXTRA_CA_CERTS: join(pki, 'cert.pem'),
+            },
+          },
+          (err, stdout, stderr) =>
+            resolveRun({ code: err ? Number(err.code ?? 1) : 0, out: stdout, err: stderr }),
+        );
+      });
+    const sum = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    try {
+      const ok = await run([
+        'plugin',
+        'install',
+        '--url',
+        `${base}/notation-wharf-test`,
+        '--sha256sum',
+        sum(exe),
+      ]);
+      expect([ok.code, ok.out]).toEqual([
+        0,
+        'Successfully installed plugin wharf-test, version 0.1.0\n',
+      ]);
+      const tar = await run([
+        'plugin',
+        'install',
+        '--force',
+        '--url',
+        `${base}/plugin-v1`,
+        '--sha256sum',
+        sum(tgz),
+      ]);
+      expect([tar.code, tar.out]).toEqual([
+        0,
+        'Successfully updated plugin wharf-test from version 0.1.0 to 0.1.0\n',
+      ]);
+      const bad = await run([
+        'plugin',
+        'install',
+        '--force',
+        '--url',
+        `${base}/plugin-v1`,
+        '--sha256sum',
+        sum(exe),
+      ]);
+      expect([bad.code, bad.err]).toEqual([1, expect.stringMatching(/checksum does not match/)]);
+      const missing = await run([
+        'plugin',
+        'install',
+        '--force',
+        '--url',
+        `${base}/nope`,
+        '--sha256sum',
+        sum(exe),
+      ]);
+      expect([missing.code, missing.err]).toEqual([1, expect.stringMatching(/HTTP 404/)]);
+      expect((await run(['plugin', 'install', '--url', `${base}/notation-wharf-test`])).code).toBe(
+        2,
+      );
+      expect(
+        (
+          await run([
+            'plugin',
+            'install',
+            '--url',
+            'http://127.0.0.1:1/notation-x',
+            '--sha256sum',
+            sum(exe),
+          ])
+        ).code,
+      ).toBe(2);
+      expect(readdirSync(join(e.config, 'plugins')).sort()).toEqual(['wharf-test']);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
 

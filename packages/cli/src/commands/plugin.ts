@@ -185,6 +185,52 @@ async function extractZip(src: string, dir: string): Promise<string> {
   return nameOfExecutable(found);
 }
 
+/** notation's download limit for `--url`. */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/** Downloads `url` to `file`, at most {@link MAX_PLUGIN_BYTES}, within 10 minutes. */
+async function downloadPlugin(url: URL, file: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      redirect: 'follow',
+      signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw installError(
+      `failed to download ${url.href}: ${err instanceof Error ? err.message : String(err)}`,
+      err,
+    );
+  }
+  if (res.status !== 200 || !res.body) {
+    await res.body?.cancel();
+    throw installError(`failed to download ${url.href}: HTTP ${res.status}`);
+  }
+  if (new URL(res.url).protocol !== 'https:') {
+    await res.body.cancel();
+    throw installError(`failed to download ${url.href}: redirected to a non-HTTPS URL`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_PLUGIN_BYTES) {
+      await reader.cancel();
+      throw installError(`${url.href} is larger than ${MAX_PLUGIN_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  await writeFile(file, Buffer.concat(chunks), { mode: 0o600 });
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const b = await readFile(file);
+  return b.subarray(0, 4);
+}
+
 function semverParts(v: string): number[] | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
@@ -219,7 +265,7 @@ export function registerPlugin(program: Command, context: () => CommandContext):
     )
     .argument('<plugin_source>', 'path of the plugin file')
     .option('--file', 'install from a file on the file system (the default)')
-    .option('--url', 'install from an HTTPS URL (not supported by wharf yet)')
+    .option('--url', 'install from an HTTPS URL (needs --sha256sum)')
     .option('--sha256sum <hex>', 'SHA-256 the source file must have')
     .option('--force', 'install even if the same or a newer version is installed')
     .addHelpText(
@@ -228,45 +274,80 @@ export function registerPlugin(program: Command, context: () => CommandContext):
     )
     .action(async (source: string, opts: PluginOptions) => {
       const ctx = context();
-      if (opts.url)
-        throw usageError('--url is not supported by wharf yet; download the file and use --file');
-      const src = fileArg(ctx, source);
-      const st = await lstat(src).catch((err: unknown) => {
-        throw installError(`cannot read ${source}`, err);
-      });
-      if (!st.isFile()) throw installError(`${source} is not a regular file`);
-      if (st.size > MAX_PLUGIN_BYTES)
-        throw installError(`${source} is larger than ${MAX_PLUGIN_BYTES} bytes`);
-      if (opts.sha256sum !== undefined) {
-        const want = opts.sha256sum.toLowerCase();
-        if (!/^[0-9a-f]{64}$/.test(want)) throw usageError('--sha256sum must be 64 hex digits');
-        const got = createHash('sha256')
-          .update(await readFile(src))
-          .digest('hex');
-        if (got !== want) {
-          throw installError(
-            `plugin checksum does not match user input. Expecting ${want}, got ${got}`,
-          );
-        }
-      }
       const pluginsDir = pathsOf(ctx).pluginsDir;
       await mkdir(pluginsDir, { recursive: true, mode: 0o700 });
+      let src: string;
+      let download: string | undefined;
+      let kind: 'tar.gz' | 'zip' | 'executable';
+      let executableName: string;
+      if (opts.url) {
+        if (opts.file) throw usageError('--file and --url cannot be used together');
+        let url: URL;
+        try {
+          url = new URL(source);
+        } catch {
+          throw usageError(`--url: "${source}" is not a URL`);
+        }
+        if (url.protocol !== 'https:')
+          throw usageError('--url: only the HTTPS scheme is supported');
+        if (opts.sha256sum === undefined) throw usageError('--sha256sum is required with --url');
+        download = join(pluginsDir, `.download-${randomBytes(6).toString('hex')}`);
+        await downloadPlugin(url, download);
+        src = download;
+        const head = await readHead(download);
+        kind =
+          head[0] === 0x1f && head[1] === 0x8b
+            ? 'tar.gz'
+            : head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04
+              ? 'zip'
+              : 'executable';
+        executableName = basename(decodeURIComponent(url.pathname));
+      } else {
+        src = fileArg(ctx, source);
+        const st = await lstat(src).catch((err: unknown) => {
+          throw installError(`cannot read ${source}`, err);
+        });
+        if (!st.isFile()) throw installError(`${source} is not a regular file`);
+        if (st.size > MAX_PLUGIN_BYTES)
+          throw installError(`${source} is larger than ${MAX_PLUGIN_BYTES} bytes`);
+        const lower = src.toLowerCase();
+        kind =
+          lower.endsWith('.tar.gz') || lower.endsWith('.tgz')
+            ? 'tar.gz'
+            : lower.endsWith('.zip')
+              ? 'zip'
+              : 'executable';
+        executableName = basename(src);
+      }
       // Staged inside the plugins dir so the final step is one rename on the same file system.
       const stage = join(pluginsDir, `.install-${randomBytes(6).toString('hex')}`);
       await mkdir(stage, { mode: 0o700 });
       try {
+        if (opts.sha256sum !== undefined) {
+          const want = opts.sha256sum.toLowerCase();
+          if (!/^[0-9a-f]{64}$/.test(want)) throw usageError('--sha256sum must be 64 hex digits');
+          const got = createHash('sha256')
+            .update(await readFile(src))
+            .digest('hex');
+          if (got !== want) {
+            throw installError(
+              `plugin checksum does not match user input. Expecting ${want}, got ${got}`,
+            );
+          }
+        }
         let name: string;
-        const lower = src.toLowerCase();
-        if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) {
+        if (kind === 'tar.gz') {
           name = await extractTarGz(src, stage);
-        } else if (lower.endsWith('.zip')) {
+        } else if (kind === 'zip') {
           name = await extractZip(src, stage);
         } else {
-          name = nameOfExecutable(src);
-          try {
-            await access(src, constants.X_OK);
-          } catch {
-            throw installError(`input file ${basename(src)} is not executable`);
+          name = nameOfExecutable(executableName);
+          if (!download) {
+            try {
+              await access(src, constants.X_OK);
+            } catch {
+              throw installError(`input file ${basename(src)} is not executable`);
+            }
           }
           await mkdir(join(stage, name));
           const target = join(stage, name, pluginExecutableName(name));
@@ -312,6 +393,7 @@ export function registerPlugin(program: Command, context: () => CommandContext):
         );
       } finally {
         await rm(stage, { recursive: true, force: true });
+        if (download) await rm(download, { force: true });
       }
     });
 
