@@ -655,6 +655,10 @@ describe("notation's e2e OCI layout vector (04: legacy signature manifest, refer
     expect(ls.stdout).toBe(
       `layout@${digest}\n└── application/vnd.cncf.notary.signature\n    └── ${sig}\n`,
     );
+    // notation v1.3's deprecated --allow-referrers-api is accepted with a warning.
+    const old = await w(e, ['ls', '--allow-referrers-api', '--oci-layout', `layout@${digest}`]);
+    expect([old.code, old.stdout]).toEqual([0, ls.stdout]);
+    expect(old.stderr).toMatch(/^Warning: flag "--allow-referrers-api" is deprecated/);
     const ins = await w(e, ['inspect', '--oci-layout', `layout@${digest}`]);
     expect(ins.code, ins.stderr).toBe(0);
     // JWS times keep the signer's offset (+08:00), shown in that zone as notation does.

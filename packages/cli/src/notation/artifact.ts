@@ -4,7 +4,7 @@
  * notation's tag warning, exit code 3 marking, and the HTTP fetcher for OCSP/CRL.
  * @module
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { WharfError, isWharfError, type Descriptor } from '@wharf/core';
 import {
   CRL_CACHE_WARNING,
@@ -36,10 +36,24 @@ export interface NotationRemoteOptions {
  */
 export function notationRemoteCommand(cmd: Command): Command {
   remoteCommand(cmd, { ociLayout: true });
-  return cmd.option(
+  cmd.option(
     '--insecure-registry',
     'use plain HTTP for the registry (notation spelling of --plain-http)',
   );
+  // notation v1.3's deprecated flag: the Referrers API is always used when the registry has it.
+  cmd.addOption(
+    new Option('--allow-referrers-api', 'deprecated (notation v1.3); no effect').hideHelp(),
+  );
+  return cmd;
+}
+
+/** Prints notation v1.3's deprecation warning for `--allow-referrers-api`. */
+export function warnDeprecatedFlags(ctx: CommandContext, opts: NotationRemoteOptions): void {
+  if (opts['allowReferrersApi'] === true) {
+    ctx.deps.stderr.write(
+      'Warning: flag "--allow-referrers-api" is deprecated and has no effect: the Referrers API is used when the registry supports it\n',
+    );
+  }
 }
 
 /**
@@ -54,6 +68,7 @@ export async function notationFlags(
   reference: string,
   extra: Partial<RemoteFlags> = {},
 ): Promise<RemoteFlags> {
+  warnDeprecatedFlags(ctx, opts);
   const base = remoteFlags(opts);
   const env = ctx.deps.env;
   let username = base.username;
