@@ -21,9 +21,12 @@
  * - `signArtifact({ target, subject, signer, format, expiry, userMetadata, timestamper,
  *   timestampRoots, manifestForm })` → `{ manifest, envelopeDescriptor, envelope }`: pushes the
  *   envelope and the signature manifest as a referrer of `subject`.
+ * - `pushSignature({ target, subject, envelope })`: the same for an envelope made elsewhere
+ *   (a plugin's `generate-envelope`).
  * - `listSignatures(source, subject)`, `fetchSignature(source, descriptor)`.
  * - `verifyArtifact({ source, subject, scope, policy, trustStore, userMetadata,
- *   revocationChecker, now, maxSignatures })` → `ArtifactVerification` (first success wins).
+ *   revocationChecker, verificationPlugins, now, maxSignatures })` → `ArtifactVerification`
+ *   (first success wins).
  *
  * Errors: `NotationError` with `NotationErrorCode`.
  * @module
