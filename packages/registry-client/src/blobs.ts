@@ -142,9 +142,34 @@ async function openBlob(
     return { body: (async function* () {})(), rangeable: false };
   }
   return {
-    body: response.body as unknown as AsyncIterable<Uint8Array>,
+    body: lockedBody(response.body),
     rangeable: (response.headers.get('accept-ranges') ?? '').toLowerCase().includes('bytes'),
   };
+}
+
+/**
+ * Locks the body at once and reads it through that reader. undici cancels the unlocked body of
+ * a Response that is garbage-collected, and callers keep only the body: a copy that opened the
+ * source and then waited for the destination's upload session sometimes read 0 bytes of a
+ * 2 MiB blob (SIZE_MISMATCH). An abandoned iteration cancels the stream, freeing the connection.
+ */
+function lockedBody(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = body.getReader();
+  return (async function* () {
+    let done = false;
+    try {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      if (!done) await reader.cancel().catch(() => undefined);
+    }
+  })();
 }
 
 async function* resumable(

@@ -9,6 +9,9 @@ import { Registry } from './registry.js';
 
 // A node:http peer that counts TCP connections: HEAD for blobs answers 404 (no body), the
 // upload POST 202 with an empty body, like a registry.
+const big = Buffer.alloc(4 * 1024 * 1024, 7);
+const bigDigest = `sha256:${createHash('sha256').update(big).digest('hex')}`;
+
 describe('connection reuse', () => {
   let server: Server;
   let connections = 0;
@@ -31,6 +34,11 @@ describe('connection reuse', () => {
           res.writeHead(201, { 'docker-content-digest': digest, 'content-length': '0' });
           res.end();
         });
+        return;
+      }
+      if (req.method === 'GET' && req.url === `/v2/a/blobs/${bigDigest}`) {
+        res.writeHead(200, { 'content-length': String(big.length) });
+        res.end(big);
         return;
       }
       if (req.method === 'HEAD') {
@@ -95,5 +103,24 @@ describe('connection reuse', () => {
     }
     // fetch kept the whole body alive (~96 MiB here); undici's request streams it.
     expect(peak).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('a fetched blob body survives garbage collection of its Response before it is read', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const repo = new Registry(host, { plainHttp: true }).repository('a');
+    const stream = await repo.fetch({
+      mediaType: 'application/octet-stream',
+      digest: bigDigest,
+      size: big.length,
+    });
+    // undici cancels the unlocked body of a collected Response (FinalizationRegistry).
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const parts: Uint8Array[] = [];
+    for await (const part of stream) parts.push(part);
+    expect(Buffer.concat(parts).equals(big)).toBe(true);
   });
 });
