@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '@wharf/cli';
+import { hostPlatform } from '@wharf/sbom';
 import { tempDir, wharf } from './helpers.js';
 import {
   debianEntries,
@@ -47,6 +49,29 @@ describe('wharf sbom (local targets)', () => {
     expect(r.stderr).toMatch(/^Cataloged layer 1\/1 [0-9a-f]{12} \d/m);
     const quiet = await w(['sbom', '-q', 'layout:v1']);
     expect(quiet.stderr).toBe('');
+  });
+
+  it('redraws one progress line on a TTY stderr, and prints plain lines with --no-tty', async () => {
+    const runTty = async (extra: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['sbom', '--no-cache', 'layout:v1', ...extra], {
+        stdout: { write: (t: string) => (stdout += t), isTTY: true },
+        stderr: { write: (t: string) => (stderr += t), isTTY: true },
+        env: { HOME: dir.path, ...env },
+        cwd: dir.path,
+        signal: new AbortController().signal,
+      });
+      return { code, stdout, stderr };
+    };
+    const tty = await runTty([]);
+    expect(tty.code, tty.stderr).toBe(0);
+    expect(tty.stderr).toMatch(/^\r\x1b\[KCataloging layer 1\/1 [0-9a-f]{12} /);
+    expect(tty.stderr).toContain('\r\x1b[KCataloged  layer 1/1');
+    expect(tty.stderr.endsWith('\r\x1b[K')).toBe(true);
+    expect(tty.stdout).toMatch(/^NAME/);
+    const plain = await runTty(['--no-tty']);
+    expect(plain.stderr).toMatch(/^Cataloged layer 1\/1 [0-9a-f]{12} .*\n$/);
   });
 
   it('writes reproducible SPDX under SOURCE_DATE_EPOCH, and the same for every target form', async () => {
@@ -103,6 +128,11 @@ describe('wharf sbom (local targets)', () => {
     expect(arm.code, arm.stderr).toBe(0);
     expect(arm.stdout).toMatch(/^zsh\s/m);
     expect(arm.stdout).not.toMatch(/^bash\s/m);
+    const host = hostPlatform();
+    const def = await w(['sbom', 'multi:v1']);
+    if (host === 'linux/amd64') expect(def.stdout).toMatch(/^bash\s/m);
+    else if (host === 'linux/arm64') expect(def.stdout).toMatch(/^zsh\s/m);
+    else expect(def.stderr).toMatch(/PLATFORM_NOT_FOUND/);
     const none = await w(['sbom', 'multi:v1', '--platform', 'linux/s390x']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(
