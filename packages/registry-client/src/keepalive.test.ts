@@ -36,6 +36,27 @@ describe('connection reuse', () => {
         });
         return;
       }
+      if (req.method === 'POST' && req.url === '/v2/slow/blobs/uploads/') {
+        res.writeHead(202, { location: '/v2/slow/blobs/uploads/1', 'content-length': '0' });
+        res.end();
+        return;
+      }
+      if (req.method === 'PUT' && req.url?.startsWith('/v2/slow/blobs/uploads/1?digest=')) {
+        // A slow link: the body takes longer to arrive than the client's time-to-headers.
+        let paused = false;
+        req.on('data', () => {
+          if (paused) return;
+          paused = true;
+          req.pause();
+          setTimeout(() => req.resume(), 600);
+        });
+        req.on('end', () => {
+          const digest = new URL(req.url ?? '', 'http://x').searchParams.get('digest') ?? '';
+          res.writeHead(201, { 'docker-content-digest': digest, 'content-length': '0' });
+          res.end();
+        });
+        return;
+      }
       if (req.method === 'GET' && req.url === `/v2/a/blobs/${bigDigest}`) {
         res.writeHead(200, { 'content-length': String(big.length) });
         res.end(big);
@@ -122,5 +143,19 @@ describe('connection reuse', () => {
     const parts: Uint8Array[] = [];
     for await (const part of stream) parts.push(part);
     expect(Buffer.concat(parts).equals(big)).toBe(true);
+  });
+
+  it('a streamed upload slower than the time-to-headers limit still completes', async () => {
+    const repo = new Registry(host, { plainHttp: true, timeoutMs: 200 }).repository('slow');
+    const desc = { mediaType: 'application/octet-stream', digest: bigDigest, size: big.length };
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let off = 0; off < big.length; off += 64 * 1024) {
+        await Promise.resolve();
+        yield big.subarray(off, off + 64 * 1024);
+      }
+    }
+    const started = Date.now();
+    await repo.push(desc, source());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
 });

@@ -309,8 +309,12 @@ export class Transport {
       signal: combined,
     };
     if (isStream(body) && this.#dispatcher && this.#fetch === (undiciFetch as unknown)) {
+      // The answer to a streamed upload comes after the whole body: a fixed time-to-headers
+      // would fail any upload slower than size/timeout. undici's own headers timeout (counted
+      // from the end of the body) and body timeout guard against a silent server instead.
+      clearTimeout(timer);
       try {
-        return await this.#streamUpload(url, method, headers, body, combined);
+        return await this.#streamUpload(url, method, headers, body, signal);
       } catch (err) {
         throw this.#networkError(err, url, method, signal, timeout.signal);
       } finally {
@@ -371,13 +375,13 @@ export class Transport {
     method: string,
     headers: Record<string, string>,
     body: { readonly stream: AsyncIterable<Uint8Array>; readonly length: number },
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
   ): Promise<Response> {
     const res = await undiciRequest(url, {
       method,
       headers: { ...headers, 'content-length': String(body.length) },
       body: Readable.from(body.stream, { objectMode: false }),
-      signal,
+      ...(signal ? { signal } : {}),
       ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
     });
     const out = new Headers();
