@@ -125,6 +125,24 @@ describe.skipIf(!oras || !registryBin || !notation1)(
       expect(unsigned.code).not.toBe(0);
     });
 
+    it('scans an OCI layout offline; a missing tag is an error', async () => {
+      const layout = await w(['scan', '--format', 'json', 'layout:v1']);
+      expect(layout.code, layout.stderr).toBe(0);
+      const doc = JSON.parse(layout.stdout) as {
+        target: { kind: string; os?: object };
+        findings: { id: string; package: { name: string; locations: string[] } }[];
+      };
+      expect(doc.target).toMatchObject({ kind: 'image', os: { family: 'debian', name: '12' } });
+      expect(doc.findings.map((f) => `${f.package.name} ${f.id}`)).toEqual([
+        'lodash GHSA-wh7r-f1x7-0001',
+        'bash DEBIAN-CVE-2099-1003',
+      ]);
+      expect(doc.findings[0]?.package.locations).toEqual(['/usr/share/nodejs/lodash/package.json']);
+      const missing = await w(['scan', 'layout:v9']);
+      expect(missing.code, missing.stdout + missing.stderr).toBe(1);
+      expect(missing.stderr).toContain('NOT_FOUND');
+    });
+
     it('attaches the JSON report under the Wharf artifact type; --sign alone is a usage error', async () => {
       const ref = `${reg.host}/json:v1`;
       expect((await w(['cp', '--from-oci-layout', 'layout:v1', ref])).code).toBe(0);
