@@ -20,7 +20,15 @@ interface DbOptions {
 export function registerDb(program: Command, context: () => CommandContext): void {
   const db = program
     .command('db')
-    .description('Manage the offline vulnerability database (OSV records)');
+    .description('Manage the offline vulnerability database (OSV records)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # Import osv.dev's per-ecosystem archive, then show what the database holds
+  wharf db import Debian/all.zip
+  wharf db status`,
+    );
 
   db.command('import')
     .description('Import OSV records from a directory of JSON files or an osv.dev all.zip')
