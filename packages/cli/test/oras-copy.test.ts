@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requirePeer } from '@wharf/testkit';
 import {
   normaliseTree,
   peer,
@@ -14,6 +15,8 @@ import {
 
 const oras = peer('oras');
 const registryBin = peer('registry');
+/** notation v1.3 signs the image and the SBOM when installed (skipped with a reason otherwise). */
+const notation = requirePeer('notation1');
 const SIG = 'application/vnd.cncf.notary.signature';
 
 interface Doc {
@@ -48,6 +51,16 @@ describe.skipIf(!oras || !registryBin)(
     let digest: string;
     const o = (args: string[]) => run(oras ?? '', args, { cwd: dir.path });
     const w = (args: string[]) => wharf(args, { cwd: dir.path });
+    /**
+     * A Notary signature made by notation v1.3 (a test key from `cert generate-test`) when the
+     * peer is installed, else a stand-in envelope attached by oras with the same artifact type.
+     */
+    const sign = async (ref: string): Promise<void> => {
+      const r = notation
+        ? await run(notation, ['sign', '--insecure-registry', ref], { cwd: dir.path })
+        : await o(['attach', '--plain-http', '--artifact-type', SIG, ref, 'sig.jws']);
+      expect(r.code, r.stderr).toBe(0);
+    };
     const discover = async (args: string[]): Promise<unknown> => {
       const r = await o(['discover', '--format', 'json', ...args]);
       expect(r.code, r.stderr).toBe(0);
@@ -61,10 +74,16 @@ describe.skipIf(!oras || !registryBin)(
       writeFileSync(join(dir.path, 'layer.bin'), 'layer\n');
       writeFileSync(join(dir.path, 'sig.jws'), '{"payload":"x"}');
       writeFileSync(join(dir.path, 'sbom.json'), '{"spdxVersion":"SPDX-2.3"}');
+      if (notation) {
+        const key = await run(notation, ['cert', 'generate-test', '--default', 'wharf-copy'], {
+          cwd: dir.path,
+        });
+        expect(key.code, key.stderr).toBe(0);
+      }
       const img = `${src.host}/app:v1`;
       const pushed = await o(['push', '--plain-http', '--format', 'json', img, 'layer.bin']);
       digest = (JSON.parse(pushed.stdout) as { digest: string }).digest;
-      await o(['attach', '--plain-http', '--artifact-type', SIG, img, 'sig.jws']);
+      await sign(`${src.host}/app@${digest}`);
       const sbom = await o([
         'attach',
         '--plain-http',
@@ -76,14 +95,7 @@ describe.skipIf(!oras || !registryBin)(
         'sbom.json',
       ]);
       const sbomDigest = (JSON.parse(sbom.stdout) as { digest: string }).digest;
-      await o([
-        'attach',
-        '--plain-http',
-        '--artifact-type',
-        SIG,
-        `${src.host}/app@${sbomDigest}`,
-        'sig.jws',
-      ]);
+      await sign(`${src.host}/app@${sbomDigest}`);
       expected = await discover(['--plain-http', img]);
     });
     afterAll(async () => {
@@ -94,6 +106,11 @@ describe.skipIf(!oras || !registryBin)(
 
     it('the source chain has two levels', () => {
       expect(expected).toMatchObject({ digest, referrers: [{}, {}] });
+      // With notation installed both signatures are real: they carry its certificate thumbprint.
+      if (notation) {
+        const text = JSON.stringify(expected);
+        expect(text.match(/io\.cncf\.notary\.x509chain\.thumbprint#S256/g)).toHaveLength(2);
+      }
     });
 
     it('registry → registry: oras discover shows the identical tree', async () => {
