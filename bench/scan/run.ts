@@ -18,7 +18,15 @@
  * Writes bench/results/scan/latest.{json,md} (git-ignored).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,9 +48,14 @@ const FIXTURES = path.join(ROOT, 'packages/vulndb/test-fixtures/osv');
 function fixtureLayout(name: string): string {
   const base =
     process.env['WHARF_FIXTURE_CACHE'] ??
-    path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'wharf-test-fixtures', 'sbom');
+    path.join(
+      process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'),
+      'wharf-test-fixtures',
+      'sbom',
+    );
   const dir = readdirSync(base).find((d) => d.startsWith(`${name}-`) && !d.endsWith('.tmp'));
-  if (dir === undefined) throw new Error(`no ${name} fixture in ${base} (run the sbom fixture tests once)`);
+  if (dir === undefined)
+    throw new Error(`no ${name} fixture in ${base} (run the sbom fixture tests once)`);
   return path.join(base, dir);
 }
 
@@ -73,20 +86,32 @@ const median = (xs: number[]): number => {
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-scan-'));
 try {
-  const catalog = await catalogSource({ kind: 'oci-layout', path: fixtureLayout('node') }, { platform: 'linux/amd64' });
+  const catalog = await catalogSource(
+    { kind: 'oci-layout', path: fixtureLayout('node') },
+    { platform: 'linux/amd64' },
+  );
   const sbom = path.join(work, 'node.spdx.json');
   writeFileSync(sbom, JSON.stringify(writeSpdx(catalog, { created: new Date(0) })));
   const real = {
     npm: catalog.packages.filter((p) => p.type === 'npm').map((p) => p.name),
     PyPI: ['requests', 'urllib3', 'idna'],
-    'Debian:12': catalog.packages.filter((p) => p.type === 'deb').map((p) => p.metadata['source'] ?? p.name),
+    'Debian:12': catalog.packages
+      .filter((p) => p.type === 'deb')
+      .map((p) => p.metadata['source'] ?? p.name),
   };
-  const byEco: Record<string, { name: string; content: string }[]> = { npm: [], PyPI: [], Debian: [] };
+  const byEco: Record<string, { name: string; content: string }[]> = {
+    npm: [],
+    PyPI: [],
+    Debian: [],
+  };
   for (let i = 0; i < N; i++) {
     const eco = i % 4 < 2 ? 'npm' : i % 4 === 2 ? 'PyPI' : 'Debian:12';
     const dir = eco === 'Debian:12' ? 'Debian' : eco;
-    const pool = real[eco as keyof typeof real];
-    const name = i % 200 === 0 && pool.length > 0 ? (pool[i % pool.length] as string) : `synth-${eco === 'Debian:12' ? 'deb' : eco.toLowerCase()}-${i % 25000}`;
+    const pool = real[eco];
+    const name =
+      i % 200 === 0 && pool.length > 0
+        ? (pool[i % pool.length] as string)
+        : `synth-${eco === 'Debian:12' ? 'deb' : eco.toLowerCase()}-${i % 25000}`;
     const fixed = eco === 'Debian:12' ? `${1 + (i % 9)}.${i % 7}-1` : `${1 + (i % 9)}.${i % 7}.0`;
     const rec = {
       id: `BENCH-${eco.replace(':', '')}-${i}`,
@@ -96,13 +121,22 @@ try {
       affected: [
         {
           package: { ecosystem: eco, name },
-          ranges: [{ type: eco === 'Debian:12' ? 'ECOSYSTEM' : eco === 'npm' ? 'SEMVER' : 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
+          ranges: [
+            {
+              type: eco === 'Debian:12' ? 'ECOSYSTEM' : eco === 'npm' ? 'SEMVER' : 'ECOSYSTEM',
+              events: [{ introduced: '0' }, { fixed }],
+            },
+          ],
         },
       ],
     };
     byEco[dir]?.push({ name: `${rec.id}.json`, content: JSON.stringify(rec) });
   }
-  for (const [sub, dir] of [['debian', 'Debian'], ['npm', 'npm'], ['pypi', 'PyPI']] as const) {
+  for (const [sub, dir] of [
+    ['debian', 'Debian'],
+    ['npm', 'npm'],
+    ['pypi', 'PyPI'],
+  ] as const) {
     for (const f of readdirSync(path.join(FIXTURES, sub))) {
       byEco[dir]?.push({ name: f, content: readFileSync(path.join(FIXTURES, sub, f), 'utf8') });
     }
@@ -119,25 +153,69 @@ try {
   const dbDir = path.join(work, 'wharfdb');
   const env = { ...process.env, XDG_CACHE_HOME: path.join(work, 'cache') };
   let importMs = 0;
-  for (const zip of zips) importMs += timeRun(process.execPath, [WHARF, 'db', 'import', '--db', dbDir, zip], env);
+  for (const zip of zips)
+    importMs += timeRun(process.execPath, [WHARF, 'db', 'import', '--db', dbDir, zip], env);
   const dbBytes = statSync(path.join(dbDir, 'osv.sqlite')).size;
 
   const osvEnv = { ...env, OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY: osvDir };
   const wharfMs: number[] = [];
   const osvMs: number[] = [];
   for (let r = 0; r < REPS; r++) {
-    wharfMs.push(timeRun(process.execPath, [WHARF, 'scan', '-q', '--db', dbDir, '--format', 'json', '--output-file', path.join(work, 'w.json'), sbom], env));
-    osvMs.push(timeRun(OSV_SCANNER, ['scan', 'source', '--offline-vulnerabilities', '-L', sbom, '--format', 'json', '--output-file', path.join(work, 'o.json')], osvEnv));
+    wharfMs.push(
+      timeRun(
+        process.execPath,
+        [
+          WHARF,
+          'scan',
+          '-q',
+          '--db',
+          dbDir,
+          '--format',
+          'json',
+          '--output-file',
+          path.join(work, 'w.json'),
+          sbom,
+        ],
+        env,
+      ),
+    );
+    osvMs.push(
+      timeRun(
+        OSV_SCANNER,
+        [
+          'scan',
+          'source',
+          '--offline-vulnerabilities',
+          '-L',
+          sbom,
+          '--format',
+          'json',
+          '--output-file',
+          path.join(work, 'o.json'),
+        ],
+        osvEnv,
+      ),
+    );
   }
-  const wFindings = (JSON.parse(readFileSync(path.join(work, 'w.json'), 'utf8')) as { findings: unknown[] }).findings.length;
-  const oDoc = JSON.parse(readFileSync(path.join(work, 'o.json'), 'utf8')) as { results?: { packages?: { vulnerabilities?: unknown[] }[] }[] };
-  const oFindings = (oDoc.results ?? []).flatMap((r) => r.packages ?? []).reduce((n, p) => n + (p.vulnerabilities?.length ?? 0), 0);
+  const wFindings = (
+    JSON.parse(readFileSync(path.join(work, 'w.json'), 'utf8')) as { findings: unknown[] }
+  ).findings.length;
+  const oDoc = JSON.parse(readFileSync(path.join(work, 'o.json'), 'utf8')) as {
+    results?: { packages?: { vulnerabilities?: unknown[] }[] }[];
+  };
+  const oFindings = (oDoc.results ?? [])
+    .flatMap((r) => r.packages ?? [])
+    .reduce((n, p) => n + (p.vulnerabilities?.length ?? 0), 0);
   const result = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
     advisories: total,
-    import: { ms: Math.round(importMs), recordsPerSecond: Math.round(total / (importMs / 1000)), dbBytes },
+    import: {
+      ms: Math.round(importMs),
+      recordsPerSecond: Math.round(total / (importMs / 1000)),
+      dbBytes,
+    },
     scan: {
       sbomPackages: catalog.packages.length,
       reps: REPS,
