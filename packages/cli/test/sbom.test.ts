@@ -37,6 +37,7 @@ describe('wharf sbom (local targets)', () => {
     env = { XDG_CACHE_HOME: join(dir.path, 'cache') };
     await writeLayout(join(dir.path, 'layout'), 'v1', [debianEntries()]);
     await writeIndexLayout(join(dir.path, 'multi'), 'v1');
+    execFileSync('tar', ['-cf', join(dir.path, 'layout.tar'), '-C', join(dir.path, 'layout'), '.']);
   });
   afterAll(() => dir?.remove());
 
@@ -142,7 +143,6 @@ describe('wharf sbom (local targets)', () => {
   });
 
   it('reads an OCI archive and a root filesystem directory', async () => {
-    execFileSync('tar', ['-cf', join(dir.path, 'layout.tar'), '-C', join(dir.path, 'layout'), '.']);
     const epoch = { SOURCE_DATE_EPOCH: '0' };
     const fromTar = await w(['sbom', 'layout.tar', '-o', 'spdx-json'], epoch);
     expect(fromTar.code, fromTar.stderr).toBe(0);
@@ -169,8 +169,10 @@ describe('wharf sbom (local targets)', () => {
       ['sbom', 'layout:v1', '--format', 'syft-json'],
       ['sbom', 'layout:v1', '-o', 'table', '-o', 'spdx-json'],
       ['sbom', 'layout:v1', '--attach', '--format', 'table'],
-      ['sbom', 'rootfs', '--attach'],
+      ['sbom', 'dir:nowhere', '--attach'],
       ['sbom', 'layout.tar:v1', '--attach'],
+      ['sbom', 'layout:v1', '--platform', 'linux'],
+      ['sbom', 'layout:v1', '--key', 'k'],
     ]) {
       const r = await w(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);

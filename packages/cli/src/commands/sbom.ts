@@ -10,6 +10,7 @@ import type { ManifestSigner } from '../notation/sign-manifest.js';
 import { collect, remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { humanSize, PUSH_VERBS, Progress, shortDigest } from '../oras/progress.js';
+import { parsePlatform } from '../oras/platform.js';
 import { packAndPush } from '../oras/push.js';
 import { openTarget, requireWritable, splitReference } from '../oras/target.js';
 import { usageError } from '../usage.js';
@@ -258,6 +259,16 @@ function reportWarnings(status: LayerStatus, ctx: CommandContext, catalog: Catal
   }
 }
 
+/** `--attach` needs a writable image target: not a root filesystem, not an OCI archive. */
+function checkAttachable(target: TargetSpec): void {
+  if (target.kind === 'rootfs') {
+    throw usageError('--attach needs an image target (registry reference or OCI layout)');
+  }
+  if (target.kind === 'oci-layout' && target.archive) {
+    throw usageError(`--attach cannot write to ${target.raw}: an OCI archive is read-only`);
+  }
+}
+
 /** What `--attach` pushed: the SBOM manifest and the image manifest it refers to. */
 export interface AttachedSbom {
   readonly format: 'spdx-json' | 'cyclonedx-json';
@@ -280,12 +291,10 @@ async function attachSboms(
   tty: boolean,
   signer: ManifestSigner | undefined,
 ): Promise<AttachedSbom[]> {
+  checkAttachable(target);
   const manifest = catalog.source.manifest;
-  if (manifest === undefined || target.kind === 'rootfs') {
+  if (manifest === undefined) {
     throw usageError('--attach needs an image target (registry reference or OCI layout)');
-  }
-  if (target.kind === 'oci-layout' && target.archive) {
-    throw usageError(`--attach cannot write to ${target.raw}: an OCI archive is read-only`);
   }
   // The name as the user typed it (a relative layout path stays relative to the cwd).
   const at =
@@ -434,6 +443,7 @@ Examples:
       const { catalogSource, createdFromEpoch, DirectoryLayerCache, renderCatalog, serializeSbom } =
         await import('@wharf/sbom');
       const outputs = parseOutputs(opts);
+      parsePlatform(opts.platform); // a malformed --platform is a usage error (exit 2)
       const flags = remoteFlags(opts);
       const epoch = ctx.deps.env['SOURCE_DATE_EPOCH'];
       const fromEpoch = createdFromEpoch(epoch);
@@ -458,6 +468,7 @@ Examples:
         );
       }
       const target = await classifyTarget(ctx.deps.cwd, rawTarget, flags.ociLayout === true);
+      if (opts.attach) checkAttachable(target);
       // Resolve the key before scanning, so a missing key fails before anything is pushed.
       let signer: ManifestSigner | undefined;
       if (opts.sign) {
