@@ -78,7 +78,11 @@ export interface SourceInfo {
   /** Manifest digest (images only). */
   readonly manifestDigest?: string;
   /** The manifest that was catalogued (the platform's manifest when an index was resolved). */
-  readonly manifest?: { readonly mediaType: string; readonly digest: string; readonly size: number };
+  readonly manifest?: {
+    readonly mediaType: string;
+    readonly digest: string;
+    readonly size: number;
+  };
   /** Config digest, which is the image id (images only). */
   readonly imageId?: string;
   readonly platform?: {
