@@ -222,6 +222,15 @@ describe('progress, keep-old-files and headers', () => {
     const json = await w(['manifest', 'fetch', '--format', 'json', `${reg.host}/tty:v1`]);
     const doc = JSON.parse(json.stdout) as { reference: string; content: { layers: unknown[] } };
     expect(doc.content.layers).toHaveLength(1);
+    const described = await w(['manifest', 'fetch', '--descriptor', `${reg.host}/tty:v1`]);
+    expect(described.code, described.stderr).toBe(0);
+    const mdesc = JSON.parse(described.stdout) as {
+      mediaType: string;
+      digest: string;
+      size: number;
+    };
+    expect(mdesc.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(`${mdesc.digest}\n`).toBe((await w(['resolve', `${reg.host}/tty:v1`])).stdout);
     const cancelled = await wharf(['manifest', 'delete', `${reg.host}/tty:v1`], {
       cwd: dir.path,
       stdin: 'n\n',
