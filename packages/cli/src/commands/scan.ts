@@ -5,25 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
 import { catalogSource, DirectoryLayerCache, hostPlatform, type Catalog } from '@wharf/sbom';
-import {
-  dbFile,
-  filterFindings,
-  matchPackages,
-  packagesFromCatalog,
-  packagesFromSbom,
-  parseIgnoreFile,
-  parseOpenVex,
-  parseSeverities,
-  renderReport,
-  REPORT_ARTIFACT_TYPES,
-  REPORT_FORMATS,
-  targetFromCatalog,
-  VulnDb,
-  type ReportFormat,
-  type ScanPackage,
-  type ScanReport,
-  type ScanTarget,
-} from '@wharf/vulndb';
+import type { ReportFormat, ScanPackage, ScanReport, ScanTarget } from '@wharf/vulndb';
 import type { CommandContext } from '../deps.js';
 import { collect, remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
@@ -33,7 +15,7 @@ import { openTarget, requireWritable, splitReference } from '../oras/target.js';
 import type { ManifestSigner } from '../notation/sign-manifest.js';
 import { usageError } from '../usage.js';
 import { VERSION } from '../version.js';
-import { dbDirFor } from './db.js';
+import { dbDirFor, loadVulnDb } from './db.js';
 import { classifyTarget } from './sbom.js';
 
 interface ScanOptions extends RemoteFlags {
@@ -69,6 +51,14 @@ export function parseExitCode(v: string | boolean | undefined): number {
   }
   return Number(v);
 }
+
+/** `@wharf/vulndb`'s REPORT_FORMATS, listed here so help text needs no import of the package. */
+const REPORT_FORMATS = [
+  'table',
+  'json',
+  'sarif',
+  'cyclonedx-vex',
+] as const satisfies readonly ReportFormat[];
 
 function parseReportFormat(v: string | undefined, attach: boolean): ReportFormat {
   const f = v ?? (attach ? 'json' : 'table');
@@ -117,6 +107,7 @@ interface Loaded {
 async function loadTarget(ctx: CommandContext, raw: string, opts: ScanOptions): Promise<Loaded> {
   const sbomPath = await sbomFileOf(ctx.deps.cwd, raw);
   if (sbomPath !== undefined) {
+    const { packagesFromSbom } = await loadVulnDb();
     const s = packagesFromSbom(await readFile(sbomPath, 'utf8'), basename(sbomPath));
     if (s.withoutPurl > 0) {
       ctx.deps.stderr.write(
@@ -178,6 +169,7 @@ async function loadTarget(ctx: CommandContext, raw: string, opts: ScanOptions): 
       `Warning: ${w.message}${w.path !== undefined ? ` [${w.path}]` : ''} (${w.code})\n`,
     );
   }
+  const { packagesFromCatalog, targetFromCatalog } = await loadVulnDb();
   const packages = packagesFromCatalog(catalog);
   return {
     packages,
@@ -213,7 +205,7 @@ async function attachReport(
   });
   const work = await mkdtemp(join(tmpdir(), 'wharf-scan-'));
   try {
-    const artifactType = REPORT_ARTIFACT_TYPES[format];
+    const artifactType = (await loadVulnDb()).REPORT_ARTIFACT_TYPES[format];
     const file =
       format === 'sarif'
         ? 'report.sarif.json'
@@ -353,6 +345,17 @@ Examples:
         throw usageError('--attach needs --format json, sarif or cyclonedx-vex');
       }
       const exitCode = parseExitCode(opts.exitCode);
+      const {
+        VulnDb,
+        dbFile,
+        filterFindings,
+        matchPackages,
+        parseIgnoreFile,
+        parseOpenVex,
+        parseSeverities,
+        renderReport,
+        REPORT_ARTIFACT_TYPES,
+      } = await loadVulnDb();
       if (opts.sign === true && opts.attach !== true) throw usageError('--sign needs --attach');
       const signOnly = [opts.key, opts.id, opts.plugin, opts.signatureFormat, opts.expiry];
       if (
@@ -398,7 +401,7 @@ Examples:
         const p = resolve(ctx.deps.cwd, v);
         vex.push(parseOpenVex(await readFile(p, 'utf8'), p));
       }
-      const db = VulnDb.open(dbFile(dbDirFor(ctx, opts.db)));
+      const db = VulnDb.open(dbFile(await dbDirFor(ctx, opts.db)));
       let report: ScanReport;
       let loaded: Loaded;
       try {
