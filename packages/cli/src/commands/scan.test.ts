@@ -1,5 +1,5 @@
 /** `wharf db import|status` and `wharf scan` in-process: formats, filters, exit codes, errors. */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,6 +189,31 @@ describe('wharf db and wharf scan', () => {
       'Warning: ignore entry DEBIAN-CVE-2099-1004 expired on 2020-01-01 and no longer applies',
     );
     await rm(join(work, '.wharfignore'));
+  });
+
+  it('scans a root filesystem directory, matching dpkg binaries by their Source: package', async () => {
+    const root = join(work, 'rootfs');
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await mkdir(join(root, 'var/lib/dpkg'), { recursive: true });
+    await writeFile(join(root, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\n');
+    await writeFile(
+      join(root, 'var/lib/dpkg/status'),
+      [
+        'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.22-1~deb12u2\n',
+        'Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b2\n',
+        'Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u14\n',
+      ].join('\n'),
+    );
+    const d = deps();
+    expect(await main(['scan', 'rootfs', '--format', 'json'], d), d.err()).toBe(0);
+    const r = JSON.parse(d.out()) as {
+      target: object;
+      findings: { id: string; package: { name: string; sourceName?: string } }[];
+    };
+    expect(r.target).toMatchObject({ kind: 'rootfs', os: { family: 'debian', name: '12' } });
+    expect(
+      r.findings.map((f) => `${f.package.name}/${f.package.sourceName ?? '-'} ${f.id}`),
+    ).toEqual(['libssl3/openssl DEBIAN-CVE-2099-1001', 'bash/- DEBIAN-CVE-2099-1003']);
   });
 
   it('rejects bad input: malformed SBOM (1), bad options (2)', async () => {
