@@ -3,7 +3,7 @@
  * referrer of the image, oras discovers image → report → signature, oras pulls the report back
  * byte for byte, and notation v1.3.2 verifies the report's signature.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,7 +125,7 @@ describe.skipIf(!oras || !registryBin || !notation1)(
       expect(unsigned.code).not.toBe(0);
     });
 
-    it('scans an OCI layout offline; a missing tag is an error', async () => {
+    it('scans an OCI layout and an OCI archive offline; a missing tag is an error', async () => {
       const layout = await w(['scan', '--format', 'json', 'layout:v1']);
       expect(layout.code, layout.stderr).toBe(0);
       const doc = JSON.parse(layout.stdout) as {
@@ -138,6 +138,19 @@ describe.skipIf(!oras || !registryBin || !notation1)(
         'bash DEBIAN-CVE-2099-1003',
       ]);
       expect(doc.findings[0]?.package.locations).toEqual(['/usr/share/nodejs/lodash/package.json']);
+      // the same layout as an OCI archive (a tar of the layout directory)
+      execFileSync('tar', [
+        '-C',
+        join(dir.path, 'layout'),
+        '-cf',
+        join(dir.path, 'layout.tar'),
+        '.',
+      ]);
+      const archive = await w(['scan', '--format', 'json', 'layout.tar']);
+      expect(archive.code, archive.stderr).toBe(0);
+      expect(
+        (JSON.parse(archive.stdout) as { findings: { id: string }[] }).findings.map((f) => f.id),
+      ).toEqual(doc.findings.map((f) => f.id));
       const missing = await w(['scan', 'layout:v9']);
       expect(missing.code, missing.stdout + missing.stderr).toBe(1);
       expect(missing.stderr).toContain('NOT_FOUND');
