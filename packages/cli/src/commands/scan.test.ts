@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CliDeps } from '../deps.js';
 import { main } from '../main.js';
 
@@ -214,6 +216,26 @@ describe('wharf db and wharf scan', () => {
     expect(
       r.findings.map((f) => `${f.package.name}/${f.package.sourceName ?? '-'} ${f.id}`),
     ).toEqual(['libssl3/openssl DEBIAN-CVE-2099-1001', 'bash/- DEBIAN-CVE-2099-1003']);
+  });
+
+  it('is offline: no socket is opened while scanning an SBOM or a directory', async () => {
+    const connect = vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(() => {
+      throw new Error('network used');
+    });
+    try {
+      // the spy sees a connection of the undici that Wharf's registry client uses (so its silence
+      // below means something; Node's built-in fetch bypasses the public net module)
+      await expect(request('http://127.0.0.1:9/')).rejects.toThrow();
+      expect(connect).toHaveBeenCalled();
+      connect.mockClear();
+      for (const target of ['app.spdx.json', 'rootfs']) {
+        const d = deps();
+        expect(await main(['scan', target, '--format', 'sarif'], d), d.err()).toBe(0);
+      }
+      expect(connect).not.toHaveBeenCalled();
+    } finally {
+      connect.mockRestore();
+    }
   });
 
   it('rejects bad input: malformed SBOM (1), bad options (2)', async () => {
