@@ -5,6 +5,7 @@ import { WharfError } from '@wharf/core';
  *
  * - `DB_NOT_FOUND`: no database at the path (run `wharf db import` first).
  * - `DB_INVALID`: the file is not a Wharf vulnerability database or has another schema version.
+ * - `DB_LOCKED`: another import into the same database is running (its pid is in the lock file).
  * - `IMPORT_SOURCE_INVALID`: the import source is missing, not a directory or zip, or unreadable.
  * - `ZIP_UNSAFE`: an archive entry has an unsafe name (`..`, absolute) or the archive exceeds the
  *   size/ratio limits (zip bomb).
@@ -16,6 +17,7 @@ import { WharfError } from '@wharf/core';
 export type VulnDbErrorCode =
   | 'DB_NOT_FOUND'
   | 'DB_INVALID'
+  | 'DB_LOCKED'
   | 'IMPORT_SOURCE_INVALID'
   | 'ZIP_UNSAFE'
   | 'SBOM_INVALID'

@@ -153,6 +153,20 @@ describe('db import', () => {
     expect(() => VulnDb.open(dbFile(join(work, 'nowhere')))).toThrow(/wharf db import/);
   });
 
+  it('refuses a concurrent import (lock held by a live process) and replaces a stale lock', async () => {
+    const dir = join(work, 'lock-db');
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${dbFile(dir)}.lock`, String(process.pid));
+    const err = await importOsv(dir, join(OSV_FIXTURES, 'go')).catch((e: unknown) => e);
+    expect(isWharfError(err, 'DB_LOCKED'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(`another import (pid ${process.pid})`);
+    expect(existsSync(dbFile(dir))).toBe(false);
+    // a pid that cannot be running (above Linux's pid_max limit of 2^22)
+    await writeFile(`${dbFile(dir)}.lock`, String(2 ** 22 + 1));
+    expect((await importOsv(dir, join(OSV_FIXTURES, 'go'))).records).toBe(2);
+    expect(existsSync(`${dbFile(dir)}.lock`)).toBe(false);
+  });
+
   it('a killed import leaves the previous database intact; the next import cleans up', async () => {
     const dir = join(work, 'kill-db');
     await importOsv(dir, join(OSV_FIXTURES, 'debian'));
@@ -202,7 +216,10 @@ describe('db import', () => {
     expect(after.status()).toEqual(statusBefore);
     expect(after.recordsFor('npm', 'pkg-1')).toEqual([]);
     after.close();
+    expect(existsSync(`${dbFile(dir)}.lock`), 'the killed import left its lock').toBe(true);
     await importOsv(dir, join(OSV_FIXTURES, 'go'));
-    expect(readdirSync(dir).filter((n) => n.includes('.import-'))).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.includes('.import-') || n.endsWith('.lock'))).toEqual(
+      [],
+    );
   }, 120_000);
 });

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -127,6 +127,40 @@ function checkRecord(rec: OsvRecord): { keys: [string, string][] } | { skip: str
   return { keys };
 }
 
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Takes `<db>.lock` (created exclusively, holding our pid) so two imports into one database
+ * cannot both rename over it and lose one's records; a lock whose process is gone is replaced.
+ */
+async function lock(target: string): Promise<() => Promise<void>> {
+  const file = `${target}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(file, String(process.pid), { flag: 'wx' });
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        throw new VulnDbError(
+          'DB_LOCKED',
+          `another import (pid ${pid}) is writing ${target}; wait for it or remove ${file} if it is stale`,
+        );
+      }
+      await rm(file, { force: true });
+    }
+  }
+  throw new VulnDbError('DB_LOCKED', `cannot take the lock ${file}`);
+}
+
 /** Removes temp files of imports whose process is gone. */
 async function removeStaleTemps(dir: string, base: string): Promise<void> {
   let names: string[];
@@ -141,13 +175,7 @@ async function removeStaleTemps(dir: string, base: string): Promise<void> {
     ).exec(n);
     if (m === null) continue;
     const pid = Number(m[1]);
-    let alive = true;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      alive = false;
-    }
-    if (!alive || pid === process.pid) await rm(join(dir, n), { force: true });
+    if (!alive(pid) || pid === process.pid) await rm(join(dir, n), { force: true });
   }
 }
 
@@ -374,6 +402,20 @@ export async function importOsv(
   }
   const target = dbFile(dbDir);
   await mkdir(dbDir, { recursive: true });
+  const unlock = await lock(target);
+  try {
+    return await importLocked(target, src, isZip, options);
+  } finally {
+    await unlock();
+  }
+}
+
+async function importLocked(
+  target: string,
+  src: string,
+  isZip: boolean,
+  options: ImportOptions,
+): Promise<ImportResult> {
   const base = basename(target);
   await removeStaleTemps(dirname(target), base);
   const temp = join(
