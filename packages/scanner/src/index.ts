@@ -6,6 +6,7 @@ export { dpkg, type DpkgVersion } from './version/dpkg.js';
 export { apk, compareLoose as compareApkLoose, type ApkVersion } from './version/apk.js';
 export { rpm, rpmvercmp, type RpmVersion } from './version/rpm.js';
 export { semver, type SemVer } from './version/semver.js';
+export { rubygems, type GemVersion } from './version/rubygems.js';
 export { pep440, type Pep440Version } from './version/pep440.js';
 export { maven, type MavenVersion } from './version/maven.js';
 export { go, isPseudoVersion, type GoVersion } from './version/go.js';

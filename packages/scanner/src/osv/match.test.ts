@@ -203,6 +203,36 @@ describe('distro package identity', () => {
     expect(isAffected(rh, q(eco, 'openssl', '1:3.0.7-16.el9_2'))).toBe(false);
   });
 
+  it('matches rpm-family advisories on the SRPM name too, with the same epoch:version-release', () => {
+    const alsa = record('AlmaLinux:9', 'openssl', [
+      { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1:3.0.7-27.el9' }] },
+    ]);
+    const libs = q('AlmaLinux:9', 'openssl-libs', '1:3.0.7-25.el9', { sourceName: 'openssl' });
+    expect(isAffected(alsa, libs)).toBe(true);
+    expect(isAffected(alsa, { ...libs, version: '1:3.0.7-27.el9' })).toBe(false);
+    // the epoch decides: 0:3.0.8 is below 1:3.0.7
+    expect(isAffected(alsa, { ...libs, version: '3.0.8-1.el9' })).toBe(true);
+    expect(isAffected(alsa, { ...libs, ecosystem: 'AlmaLinux:8' })).toBe(false);
+    expect(isAffected(alsa, { ...libs, sourceName: 'openssl3' })).toBe(false);
+  });
+
+  it('matches a Red Hat major version against every repository stream, never another major', () => {
+    const rh = record('Red Hat:enterprise_linux:9::appstream', 'sudo', [
+      { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '0:1.9.5p2-10.el9_6.1' }] },
+    ]);
+    expect(isAffected(rh, q('Red Hat:enterprise_linux:9', 'sudo', '1.9.5p2-9.el9'))).toBe(true);
+    expect(
+      isAffected(rh, q('Red Hat:enterprise_linux:9::appstream', 'sudo', '1.9.5p2-9.el9')),
+    ).toBe(true);
+    expect(isAffected(rh, q('Red Hat:enterprise_linux:9::baseos', 'sudo', '1.9.5p2-9.el9'))).toBe(
+      false,
+    );
+    expect(isAffected(rh, q('Red Hat:enterprise_linux:8', 'sudo', '1.9.5p2-9.el9'))).toBe(false);
+    expect(isAffected(rh, q('Red Hat:enterprise_linux:9', 'sudo', '1.9.5p2-10.el9_6.1'))).toBe(
+      false,
+    );
+  });
+
   it('skips withdrawn records unless asked', () => {
     const w = parseOsvRecord({
       id: 'DSA-0000-1',

@@ -25,6 +25,8 @@ import type { OsvAffected, OsvEvent, OsvRange, OsvRecord } from './schema.js';
  * - `sourceName`: the distro source package (dpkg `Source:`, apk `o:` origin, the SRPM name).
  *   Debian, Ubuntu and Alpine advisories name source packages, so when present it is the name
  *   matched against the advisory; `name` is the fallback when a package is its own source.
+ *   rpm-family advisories (Red Hat, AlmaLinux, Rocky Linux, SUSE, openSUSE, Mageia, openEuler)
+ *   are matched on either the binary `name` or the SRPM `sourceName`.
  * - `version`: the installed version, compared against the ranges (for distros, the binary
  *   version: binNMU suffixes such as `+b1` keep it at or above the source version).
  * - `sourceVersion`: informational only (reports); never used for comparison.
@@ -45,6 +47,33 @@ export interface MatchOptions {
 /** Ecosystems whose advisories name source packages (dpkg `Source:`, apk origin), as osv-scanner. */
 const SOURCE_NAMED = new Set(['Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard']);
 
+/**
+ * rpm-family ecosystems. Their advisories list binary rpms (and often the package named like the
+ * SRPM); a binary rpm always carries its SRPM's epoch:version-release, so an entry naming either
+ * the binary or the source rpm is compared against the same installed version.
+ */
+const RPM_FAMILY = new Set([
+  'Red Hat',
+  'AlmaLinux',
+  'Rocky Linux',
+  'openSUSE',
+  'SUSE',
+  'Mageia',
+  'openEuler',
+]);
+
+/**
+ * Release equality. Red Hat releases are CPE suffixes (`enterprise_linux:9::appstream`); a query
+ * for `enterprise_linux:9` (the distro's major version, when the repository stream is unknown, as
+ * in a purl) matches every stream of that product and major version.
+ */
+function sameRelease(base: string, want: string | undefined, have: string | undefined): boolean {
+  if (want === have) return true;
+  return (
+    base === 'Red Hat' && want !== undefined && have !== undefined && have.startsWith(`${want}:`)
+  );
+}
+
 /** PEP 503 normalisation for PyPI names. */
 const normalizePypi = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-');
 
@@ -55,9 +84,10 @@ export function packageMatches(affected: OsvAffected, query: PackageQuery): bool
   const want = parseEcosystem(query.ecosystem);
   const have = parseEcosystem(pkg.ecosystem);
   // Exact ecosystem equality, release included (osv-scanner's rule): `Debian:12` matches only
-  // `Debian:12`, and `Debian` only `Debian`.
-  if (want.base !== have.base || want.release !== have.release) return false;
+  // `Debian:12`, and `Debian` only `Debian`; Red Hat streams see `sameRelease`.
+  if (want.base !== have.base || !sameRelease(have.base, want.release, have.release)) return false;
   if (have.base === 'PyPI') return normalizePypi(pkg.name) === normalizePypi(query.name);
+  if (RPM_FAMILY.has(have.base)) return pkg.name === query.name || pkg.name === query.sourceName;
   const name = SOURCE_NAMED.has(have.base) ? (query.sourceName ?? query.name) : query.name;
   return pkg.name === name;
 }

@@ -6,6 +6,7 @@ import { dpkg } from './dpkg.js';
 import { maven } from './maven.js';
 import { pep440 } from './pep440.js';
 import { rpm } from './rpm.js';
+import { rubygems } from './rubygems.js';
 import { semver } from './semver.js';
 import type { VersionComparator } from './types.js';
 
@@ -19,6 +20,9 @@ const KNOWN_INVALID: Readonly<Record<string, readonly string[]>> = {
   debian: [],
   maven: [],
   redhat: [],
+  // Not Gem::Version strings: a letter run must follow a dot (`Gem::Version.new('1beta')` raises).
+  rubygems: ['1 > 1beta', '1 > 1gamma'],
+  'rubygems-generated': [],
   // PEP 440 "legacy" versions (dropped by packaging 22+).
   pypi: [
     '0.1-bulbasaur < 0.1-charmander',
@@ -77,6 +81,8 @@ const FIXTURES: ReadonlyArray<readonly [string, VersionComparator]> = [
   ['semver', semver],
   ['pypi', pep440],
   ['maven', maven],
+  ['rubygems', rubygems],
+  ['rubygems-generated', rubygems],
 ];
 
 function lines(name: string): string[] {

@@ -10,6 +10,7 @@ import { go } from './go.js';
 import { maven } from './maven.js';
 import { pep440 } from './pep440.js';
 import { rpm } from './rpm.js';
+import { rubygems } from './rubygems.js';
 import { semver } from './semver.js';
 import type { VersionComparator } from './types.js';
 
@@ -25,10 +26,13 @@ const BY_ECOSYSTEM: Readonly<Record<string, VersionComparator>> = {
   AlmaLinux: rpm,
   openEuler: rpm,
   Mageia: rpm,
+  openSUSE: rpm,
+  SUSE: rpm,
   npm: semver,
   'crates.io': semver,
   PyPI: pep440,
   Maven: maven,
+  RubyGems: rubygems,
   Go: go,
 };
 
