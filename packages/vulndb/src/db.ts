@@ -67,6 +67,7 @@ export class VulnDb {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly lookup: Database.Statement<[string, string], { json: string }>;
+  private readonly lookupStreams: Database.Statement<[string, string, string], { json: string }>;
   private readonly cache = new Map<string, OsvRecord>();
 
   private constructor(path: string, db: Database.Database) {
@@ -74,6 +75,10 @@ export class VulnDb {
     this.db = db;
     this.lookup = db.prepare(
       'SELECT r.json AS json FROM affected a JOIN records r ON r.id = a.record_id WHERE a.ecosystem = ? AND a.name = ? ORDER BY r.id',
+    );
+    // `ecosystem > 'P:' AND ecosystem < 'P;'` is "starts with `P:`" (`;` follows `:`), index-friendly.
+    this.lookupStreams = db.prepare(
+      'SELECT r.json AS json FROM affected a JOIN records r ON r.id = a.record_id WHERE a.ecosystem > ? AND a.ecosystem < ? AND a.name = ? ORDER BY r.id',
     );
   }
 
@@ -105,9 +110,18 @@ export class VulnDb {
     return new VulnDb(path, db);
   }
 
-  /** Records naming (ecosystem, name), parsed once per id. */
+  /**
+   * Records naming (ecosystem, name), parsed once per id. A Red Hat product and major version
+   * (`Red Hat:enterprise_linux:9`) also finds every repository stream of it
+   * (`Red Hat:enterprise_linux:9::appstream`, `…::baseos`).
+   */
   recordsFor(ecosystem: string, name: string): OsvRecord[] {
-    const rows = this.lookup.all(ecosystem, indexName(ecosystem, name));
+    const key = indexName(ecosystem, name);
+    const rows = this.lookup.all(ecosystem, key);
+    const { base, release } = parseEcosystem(ecosystem);
+    if (base === 'Red Hat' && release !== undefined) {
+      rows.push(...this.lookupStreams.all(`${ecosystem}:`, `${ecosystem};`, key));
+    }
     const out: OsvRecord[] = [];
     for (const row of rows) {
       const rec = JSON.parse(row.json) as OsvRecord;

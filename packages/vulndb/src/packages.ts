@@ -41,6 +41,26 @@ export interface ScanTarget {
 
 const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
 
+/** rpm purl namespaces (syft, Trivy) → the OSV ecosystem base they may map to. */
+const RPM_NAMESPACES: Readonly<Record<string, string>> = {
+  redhat: 'Red Hat',
+  rhel: 'Red Hat',
+  rocky: 'Rocky Linux',
+  'rocky-linux': 'Rocky Linux',
+  almalinux: 'AlmaLinux',
+  opensuse: 'openSUSE',
+  mageia: 'Mageia',
+};
+
+/** Ecosystems whose advisories write the rpm epoch (`1:3.0.7-27.el9`), as osv-scalibr. */
+const EPOCH_ECOSYSTEMS = new Set(['Red Hat', 'AlmaLinux', 'Rocky Linux']);
+
+/** `openssl-3.0.7-27.el9.src.rpm` → name `openssl`, version `3.0.7-27.el9`. */
+function parseSrpm(srpm: string): { name: string; version: string } | undefined {
+  const m = /^(.+)-([^-]+-[^-]+)\.(?:no)?src\.rpm$/.exec(srpm);
+  return m === null ? undefined : { name: m[1] ?? '', version: m[2] ?? '' };
+}
+
 /** `Debian:12` from `debian-12` / `debian-12.5`; `Alpine:v3.19` from `alpine-3.19.1`; Ubuntu with `:LTS`. */
 export function distroEcosystem(distro: string): string | undefined {
   const m = /^([a-z]+)-(.+)$/.exec(distro.toLowerCase());
@@ -54,6 +74,24 @@ export function distroEcosystem(distro: string): string | undefined {
     const mm = /^(\d+)\.(\d+)/.exec(ver);
     return mm !== null ? `Alpine:v${mm[1]}.${mm[2]}` : undefined;
   }
+  // rpm family, as osv-scalibr derives them: Red Hat by CPE product and major version (the
+  // repository stream is not in a purl; see VulnDb.recordsFor), Alma and Rocky by major version,
+  // openSUSE Leap as `Leap <VERSION_ID>`, Mageia by VERSION_ID.
+  if (id === 'rhel' || id === 'redhat') {
+    const major = /^\d+/.exec(ver)?.[0];
+    return major !== undefined ? `Red Hat:enterprise_linux:${major}` : undefined;
+  }
+  if (id === 'rocky' || id === 'almalinux') {
+    // Rocky's own purls write `distro=rocky-linux-9`.
+    const major = /^(?:linux-)?(\d+)/.exec(ver)?.[1];
+    if (major === undefined) return undefined;
+    return `${id === 'rocky' ? 'Rocky Linux' : 'AlmaLinux'}:${major}`;
+  }
+  if (id === 'opensuse') {
+    const leap = /^leap-(\d+\.\d+)$/.exec(ver);
+    return leap !== null ? `openSUSE:Leap ${leap[1]}` : undefined;
+  }
+  if (id === 'mageia') return /^\d+$/.test(ver) ? `Mageia:${ver}` : undefined;
   if (id === 'ubuntu') {
     const mm = /^(\d\d)\.(\d\d)/.exec(ver);
     if (mm === null) return undefined;
@@ -105,6 +143,33 @@ export function packageFromPurl(
       }
       break;
     }
+    case 'rpm': {
+      const distro = q['distro'] ?? extra.distro;
+      ecosystem = distro !== undefined ? distroEcosystem(distro) : undefined;
+      const base = ecosystem?.split(':')[0];
+      // The namespace names the vendor; a distro qualifier of another vendor is not trusted.
+      if (ns !== undefined && ns !== '' && RPM_NAMESPACES[ns.toLowerCase()] !== base) {
+        ecosystem = undefined;
+      }
+      const epoch = q['epoch'];
+      if (
+        base !== undefined &&
+        EPOCH_ECOSYSTEMS.has(base) &&
+        epoch !== undefined &&
+        /^\d+$/.test(epoch) &&
+        epoch !== '0' &&
+        !version.includes(':')
+      ) {
+        version = `${epoch}:${version}`;
+      }
+      const srpm = upstream !== undefined && upstream !== '' ? parseSrpm(upstream) : undefined;
+      sourceName = srpm?.name;
+      sourceVersion = srpm?.version;
+      break;
+    }
+    case 'gem':
+      ecosystem = 'RubyGems';
+      break;
     case 'npm':
       ecosystem = 'npm';
       if (ns !== undefined && ns !== '') name = `${ns}/${p.name}`;

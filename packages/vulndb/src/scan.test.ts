@@ -292,7 +292,8 @@ describe('packages, filters and parsers', () => {
     expect(packageFromPurl('pkg:maven/org.apache/commons-lang3@3.12.0')?.name).toBe(
       'org.apache:commons-lang3',
     );
-    expect(packageFromPurl('pkg:gem/rails@7.0.0')?.ecosystem).toBeUndefined();
+    expect(packageFromPurl('pkg:gem/rails@7.0.0')?.ecosystem).toBe('RubyGems');
+    expect(packageFromPurl('pkg:nuget/Newtonsoft.Json@13.0.1')?.ecosystem).toBeUndefined();
     expect(packageFromPurl('pkg:npm/left-pad')).toBeUndefined();
     expect(() => packageFromPurl('not a purl')).toThrow(/malformed purl/);
   });

@@ -1,6 +1,7 @@
 /**
  * Matching packages against the database: distro packages by the *source* package the advisory
- * names, with the ecosystem's own ordering (dpkg, apk, semver, PEP 440, Go, Maven); severity from
+ * names (rpm: the binary or the SRPM name), with the ecosystem's own ordering (dpkg, apk, rpm,
+ * semver, PEP 440, Go, Maven, RubyGems); severity from
  * the distro's own rating, else the CVSS v3 vector, else the CVSS v4 vector, else the advisory's
  * textual severity (`database_specific.severity`, as GHSA writes it).
  *
@@ -145,13 +146,13 @@ export function matchPackages(db: VulnDb, packages: readonly ScanPackage[]): Mat
       ...(pkg.sourceName !== undefined ? { sourceName: pkg.sourceName } : {}),
     };
     const names = new Set([pkg.name]);
-    if (
-      pkg.sourceName !== undefined &&
-      ['Debian', 'Ubuntu', 'Alpine'].includes(parseEcosystem(pkg.ecosystem).base)
-    ) {
+    const base = parseEcosystem(pkg.ecosystem).base;
+    if (pkg.sourceName !== undefined && ['Debian', 'Ubuntu', 'Alpine'].includes(base)) {
       names.clear();
       names.add(pkg.sourceName);
     }
+    // rpm-family advisories list binary rpms and sometimes the SRPM-named package: look up both.
+    if (pkg.sourceName !== undefined && pkg.type === 'rpm') names.add(pkg.sourceName);
     for (const lookup of names) {
       for (const record of db.recordsFor(pkg.ecosystem, lookup)) {
         let hit: boolean;
