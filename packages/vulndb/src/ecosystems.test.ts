@@ -102,6 +102,9 @@ describe('rpm family, Alpine, Maven, RubyGems and crates.io from an SBOM', () =>
     expect(
       packageFromPurl('pkg:rpm/rocky-linux/bash@5.1.8-9.el9?distro=rocky-linux-9')?.ecosystem,
     ).toBe('Rocky Linux:9');
+    expect(packageFromPurl('pkg:rpm/mageia/bash@5.2.15-1.mga9?distro=mageia-9')?.ecosystem).toBe(
+      'Mageia:9',
+    );
     // a vendor namespace that contradicts the distro qualifier is not trusted
     expect(
       packageFromPurl('pkg:rpm/redhat/bash@5.1.8-9.el9?distro=rocky-9.3')?.ecosystem,
