@@ -7,11 +7,12 @@
  *      images (one signature per image); each verify run verifies one image signed by the same tool.
  *      Every run is a fresh process, so Node's start-up (and Go's) is included, as a user sees it;
  *      `wharf version` / `notation version` give each binary's start-up floor.
- *   2. Library throughput: `verify()` of one envelope in a loop for ~2 s (after warm-up), for
+ *   2. Library throughput: `verify()` of one envelope in a loop, best of three 1 s windows after
+ *      200 warm-up runs, for
  *      RSA-3072 and P-256 root → intermediate → leaf chains, JWS and COSE, memory trust store.
  * Medians are reported. Writes bench/results/notary/latest.{json,md} (git-ignored).
  *
- * Usage: npx tsx bench/notary/run.ts [-n 10]
+ * Usage: npx tsx bench/notary/run.ts [-n 10] [--lib-only]
  * Env: NOTATION1 (default <repo>/.peers/bin/notation1), REGISTRY (default <repo>/.peers/bin/registry).
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,8 @@ import { keyPem, mintChain, pem, type KeyKind } from '../../packages/notary/test
 const args = process.argv.slice(2);
 const nIdx = args.indexOf('-n');
 const N = nIdx >= 0 ? Number(args[nIdx + 1]) : 10;
+/** `--lib-only`: skip the CLI comparison (no registry, no notation). */
+const LIB_ONLY = args.includes('--lib-only');
 const root = repoRoot();
 const NOTATION1 = process.env['NOTATION1'] ?? join(root, '.peers', 'bin', 'notation1');
 const REGISTRY = process.env['REGISTRY'] ?? join(root, '.peers', 'bin', 'registry');
@@ -185,15 +188,22 @@ async function libBench(): Promise<{ name: string; opsPerSec: number; runs: numb
         });
         if (!r.ok) throw new Error(`verify failed: ${r.error?.message ?? ''}`);
       };
-      for (let i = 0; i < 50; i++) await once();
-      let runs = 0;
-      const t0 = performance.now();
-      while (performance.now() - t0 < 2000) {
-        await once();
-        runs++;
+      for (let i = 0; i < 200; i++) await once();
+      // Three 1 s windows; the best one is reported (load from other processes only slows a
+      // window down, so the fastest is the closest to this code's own cost).
+      const rates: number[] = [];
+      let total = 0;
+      for (let w = 0; w < 3; w++) {
+        let runs = 0;
+        const t0 = performance.now();
+        while (performance.now() - t0 < 1000) {
+          await once();
+          runs++;
+        }
+        rates.push(runs / ((performance.now() - t0) / 1000));
+        total += runs;
       }
-      const secs = (performance.now() - t0) / 1000;
-      out.push({ name: `${kind} ${format}`, opsPerSec: runs / secs, runs });
+      out.push({ name: `${kind} ${format}`, opsPerSec: Math.max(...rates), runs: total });
     }
   }
   return out;
@@ -201,7 +211,7 @@ async function libBench(): Promise<{ name: string; opsPerSec: number; runs: numb
 
 mkdirSync(env.DOCKER_CONFIG, { recursive: true });
 const loadBefore = loadavg();
-const cli = await cliBench();
+const cli = LIB_ONLY ? {} : await cliBench();
 const lib = await libBench();
 const loadAfter = loadavg();
 const result = {
@@ -215,15 +225,19 @@ const result = {
   libraryVerify: lib.map((l) => ({ ...l, opsPerSec: Math.round(l.opsPerSec) })),
 };
 const md = [
-  `| Command (median of ${N}, fresh process each) | Wharf | notation v1.3.2 | Wharf / notation |`,
-  '|---|---|---|---|',
-  ...(['version', 'sign', 'verify'] as const).map((op) => {
-    const w = result.cliMedianMs[`wharf ${op}`] as number;
-    const n = result.cliMedianMs[`notation ${op}`] as number;
-    return `| ${op} | ${w} ms | ${n} ms | ${(w / n).toFixed(2)} |`;
-  }),
-  '',
-  '| Library `verify()` (strict, chain of 3, memory trust store) | verifications/s |',
+  ...(LIB_ONLY
+    ? []
+    : [
+        `| Command (median of ${N}, fresh process each) | Wharf | notation v1.3.2 | Wharf / notation |`,
+        '|---|---|---|---|',
+        ...(['version', 'sign', 'verify'] as const).map((op) => {
+          const w = result.cliMedianMs[`wharf ${op}`] as number;
+          const n = result.cliMedianMs[`notation ${op}`] as number;
+          return `| ${op} | ${w} ms | ${n} ms | ${(w / n).toFixed(2)} |`;
+        }),
+        '',
+      ]),
+  '| Library `verify()` (strict, chain of 3, memory trust store; best 1 s window of 3) | verifications/s |',
   '|---|---|',
   ...result.libraryVerify.map((l) => `| ${l.name} | ${l.opsPerSec} |`),
   '',

@@ -87,6 +87,19 @@ export function algorithmFromCose(alg: number): AlgorithmInfo | undefined {
  * @throws NotaryError `UNSUPPORTED_ALGORITHM` naming the key type/size
  */
 export function keySpecOf(key: KeyObject): KeySpec {
+  // `asymmetricKeyDetails` is a native call that builds a new object each time; a KeyObject
+  // never changes, and a verification asks several times for the same leaf key.
+  let spec = KEY_SPECS.get(key);
+  if (spec === undefined) {
+    spec = keySpecUncached(key);
+    KEY_SPECS.set(key, spec);
+  }
+  return spec;
+}
+
+const KEY_SPECS = new WeakMap<KeyObject, KeySpec>();
+
+function keySpecUncached(key: KeyObject): KeySpec {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
     const bits = details.modulusLength;

@@ -1,4 +1,4 @@
-import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { hash, X509Certificate, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityInfoAccessSyntax,
@@ -131,25 +131,46 @@ export function formatName(name: Name): string {
  * @throws NotaryError `CERT_INVALID`
  */
 export function parseCertificate(der: Uint8Array): Certificate {
-  const key = createHash('sha256').update(der).digest('hex');
+  // One-shot hash: no Hash object per certificate (3 per verification).
+  const key = hash('sha256', der, 'hex');
   const cached = PARSED.get(key);
-  if (cached) return cached;
+  if (cached) {
+    touch(PARSED, key, cached);
+    return cached;
+  }
   const cert = parseCertificateUncached(der, key);
   remember(PARSED, key, cert);
   return cert;
 }
 
-// Parsing is pure and costly (ASN.1 + OpenSSL); verifications of the same signer repeat it.
-const CACHE_LIMIT = 512;
+/**
+ * Process-wide caches, keyed by content (SHA-256 of the DER, or the purpose plus the ordered
+ * fingerprints of a chain), never by name: a parse result and a chain's time-free validity
+ * depend only on those bytes, so no trust store or policy change can make an entry wrong.
+ * Both are LRU-bounded at {@link CERT_CACHE_LIMIT} entries. Trust decisions (store contents,
+ * identities, validity times, revocation) are never cached here.
+ */
+export const CERT_CACHE_LIMIT = 512;
 const PARSED = new Map<string, Certificate>();
 const VALID_CHAINS = new Map<string, true>();
 
+/** Marks `key` most recently used (Map iteration order is insertion order). */
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+}
+
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  if (map.size >= CACHE_LIMIT) {
+  if (map.size >= CERT_CACHE_LIMIT && !map.has(key)) {
     const first = map.keys().next();
     if (!first.done) map.delete(first.value);
   }
   map.set(key, value);
+}
+
+/** Sizes of the content-keyed caches (tests and diagnostics). */
+export function certificateCacheSizes(): { parsed: number; validChains: number } {
+  return { parsed: PARSED.size, validChains: VALID_CHAINS.size };
 }
 
 function parseCertificateUncached(der: Uint8Array, fingerprint: string): Certificate {
@@ -408,7 +429,10 @@ export function validateCertificateChain(
   const leaf = chain[0];
   if (!leaf) fail('certificate chain is empty');
   const cacheKey = `${purpose}:${chain.map((c) => c.sha256Fingerprint).join(',')}`;
-  if (VALID_CHAINS.has(cacheKey)) return;
+  if (VALID_CHAINS.has(cacheKey)) {
+    touch(VALID_CHAINS, cacheKey, true);
+    return;
+  }
   for (const c of chain) checkCommon(c);
   if (chain.length === 1) {
     if (!isSelfSigned(leaf)) {
