@@ -33,7 +33,18 @@ export interface Fetcher {
  * already present may throw `ContentError('ALREADY_EXISTS')`; the copy engine treats that as success.
  */
 export interface Pusher {
-  push(desc: Descriptor, content: PushContent, options?: SignalOptions): Promise<void>;
+  push(desc: Descriptor, content: PushContent, options?: PushOptions): Promise<void>;
+}
+
+/** Options of `Pusher.push`. */
+export interface PushOptions extends SignalOptions {
+  /**
+   * The caller computed `desc` from this same content just before (a file hashed to build the
+   * descriptor): a remote repository then skips hashing the stream a second time, because the
+   * registry itself verifies the digest before committing (oras-go does not re-hash either).
+   * Local stores verify regardless.
+   */
+  readonly descriptorFromContent?: boolean;
 }
 
 /** Tells whether content is present. */

@@ -118,6 +118,14 @@ describe.skipIf(!registryBin)('RemoteRepository against distribution', () => {
     const lie = { ...blob(enc.encode('AAAA')) };
     expect(await codeOf(other.push(lie, chunks(enc.encode('BBBB'))))).toBe('DIGEST_MISMATCH');
     expect(await other.exists(lie)).toBe(false);
+    // With descriptorFromContent the client does not hash again; the registry still refuses.
+    const trusted = other.push(lie, chunks(enc.encode('BBBB')), { descriptorFromContent: true });
+    expect(await codeOf(trusted)).toBe('DIGEST_INVALID');
+    expect(await other.exists(lie)).toBe(false);
+    await other.push(blob(enc.encode('CCCC')), chunks(enc.encode('CCCC')), {
+      descriptorFromContent: true,
+    });
+    expect(await other.exists(blob(enc.encode('CCCC')))).toBe(true);
   });
 
   it('paginates tags with n/last/Link and lists the catalog', async () => {

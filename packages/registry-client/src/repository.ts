@@ -14,6 +14,7 @@ import type {
   GraphTarget,
   Mounter,
   PushContent,
+  PushOptions,
   ReferrersOptions,
   SignalOptions,
   TagLister,
@@ -141,7 +142,7 @@ export class RemoteRepository implements GraphTarget, Deleter, TagLister, Mounte
   }
 
   /** Pushes a blob, or a manifest by digest (maintaining the referrers tag index if needed). */
-  async push(desc: Descriptor, content: PushContent, options: SignalOptions = {}): Promise<void> {
+  async push(desc: Descriptor, content: PushContent, options: PushOptions = {}): Promise<void> {
     if (isManifestMediaType(desc.mediaType)) {
       await this.#pushManifest(
         desc,
@@ -151,7 +152,9 @@ export class RemoteRepository implements GraphTarget, Deleter, TagLister, Mounte
       );
       return;
     }
-    await pushBlob(this.#ctx, desc, content, options.signal);
+    await pushBlob(this.#ctx, desc, content, options.signal, {
+      verify: this.#ctx.verifyPushes && options.descriptorFromContent !== true,
+    });
   }
 
   /** Pushes a manifest under a tag in one PUT (oras-go `PushReference`). */

@@ -111,7 +111,7 @@ async function startUpload(
 
 /**
  * Pushes a blob: monolithic POST → PUT, or chunked PATCHes when the blob is larger than
- * `chunkedUploadThreshold`. Streams are hashed on the way (unless `verifyPushes` is off) so a
+ * `chunkedUploadThreshold`. Streams are hashed on the way (unless `verify` is off) so a
  * source that does not match the descriptor aborts the upload before it is committed.
  */
 export async function pushBlob(
@@ -119,9 +119,10 @@ export async function pushBlob(
   desc: Descriptor,
   content: UploadContent,
   signal?: AbortSignal,
+  { verify = ctx.verifyPushes }: { readonly verify?: boolean } = {},
 ): Promise<void> {
   parseSupportedDigest(desc.digest);
-  if (content instanceof Uint8Array && ctx.verifyPushes) verifyBytes(content, desc);
+  if (content instanceof Uint8Array && verify) verifyBytes(content, desc);
   const session = await startUpload(ctx, signal);
   if (!session.location)
     throw new RegistryClientError('PROTOCOL_ERROR', 'registry answered an upload start with 201');
@@ -130,7 +131,7 @@ export async function pushBlob(
     await chunkedUpload(ctx, desc, content, session.location, chunkSize, signal);
     return;
   }
-  await putMonolithic(ctx, desc, content, session.location, signal);
+  await putMonolithic(ctx, desc, content, session.location, signal, verify);
 }
 
 async function putMonolithic(
@@ -139,6 +140,7 @@ async function putMonolithic(
   content: UploadContent,
   location: URL,
   signal: AbortSignal | undefined,
+  verify: boolean,
 ): Promise<void> {
   const url = new URL(location);
   url.searchParams.set('digest', desc.digest);
@@ -146,7 +148,7 @@ async function putMonolithic(
     content instanceof Uint8Array
       ? content
       : {
-          stream: ctx.verifyPushes ? verifyContent(content, desc, signal) : content,
+          stream: verify ? verifyContent(content, desc, signal) : content,
           length: desc.size,
         };
   let sent;
@@ -303,7 +305,7 @@ async function chunkedUpload(
       `digest mismatch: expected ${desc.digest}, got ${actual}`,
     );
   }
-  await putMonolithic(ctx, desc, new Uint8Array(0), location, signal);
+  await putMonolithic(ctx, desc, new Uint8Array(0), location, signal, false);
 }
 
 function parseRange(value: string | null): number | undefined {
@@ -366,6 +368,6 @@ export async function mountBlob(
     );
   }
   const content = await getContent();
-  await putMonolithic(ctx, desc, content, session.location as URL, signal);
+  await putMonolithic(ctx, desc, content, session.location as URL, signal, ctx.verifyPushes);
   return 'pushed';
 }

@@ -102,6 +102,8 @@ export async function pushBlob(
   blob: PreparedBlob,
   progress: Progress,
   signal: AbortSignal,
+  /** True when `blob.descriptor` was computed from these bytes (see `PushOptions`). */
+  descriptorFromContent = false,
 ): Promise<void> {
   const desc = blob.descriptor;
   if (await store.exists(desc, { signal })) {
@@ -113,7 +115,7 @@ export async function pushBlob(
     await store.push(
       desc,
       countBytes(blob.open(), (n) => progress.bytes(desc, n)),
-      { signal },
+      { signal, descriptorFromContent },
     );
   } catch (err) {
     if (!isWharfError(err, 'ALREADY_EXISTS')) {
@@ -212,7 +214,11 @@ export async function packAndPush(
       open: () => once(b.bytes),
     }));
     const all = [...blobs, ...(config ? [config] : []), ...extra];
-    await mapLimit(all, request.concurrency, (b) => pushBlob(store, b, progress, request.signal));
+    // Every descriptor here was just computed from its bytes (files hashed once, like oras);
+    // the registry checks the digest on commit, so the upload does not hash them again.
+    await mapLimit(all, request.concurrency, (b) =>
+      pushBlob(store, b, progress, request.signal, true),
+    );
     const desc = packed.descriptor;
     progress.start(desc);
     if (tags[0] !== undefined) {
