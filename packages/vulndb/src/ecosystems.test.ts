@@ -6,15 +6,16 @@
  * (fixture `ecosystems-sbom`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogSource } from '@wharf/sbom';
 import { requirePeer } from '@wharf/testkit';
 import { fixtureRecordFiles, readJson, REPO_ROOT, writeZip } from '../test/helpers.js';
 import { VulnDb } from './db.js';
 import { dbFile, importOsv } from './import.js';
-import { packageFromPurl, packagesFromSbom } from './packages.js';
+import { packageFromPurl, packagesFromCatalog, packagesFromSbom } from './packages.js';
 import { matchPackages, type Finding } from './scan.js';
 
 const RECORDS = join(REPO_ROOT, 'packages/vulndb/test-fixtures/osv-ecosystems');
@@ -134,6 +135,36 @@ describe('rpm family, Alpine, Maven, RubyGems and crates.io from an SBOM', () =>
       'smallvec RUSTSEC-2099-0002',
     ])
       expect(ids.has(k), k).toBe(false);
+  });
+});
+
+describe('an rpm-based root filesystem (a real rpmdb)', () => {
+  it('matches Rocky Linux 9 advisories on the catalogued packages, with their epochs', async () => {
+    // the Berkeley DB rpmdb @wharf/sbom's tests use (written by rpm: wharf-hello 2:1.2.3-4.fc40,
+    // wharf-tiny 0.1-1) under a Rocky Linux 9.3 os-release
+    const root = join(work, 'rocky-rootfs');
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await mkdir(join(root, 'var/lib/rpm'), { recursive: true });
+    await writeFile(
+      join(root, 'etc/os-release'),
+      'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.3"\n',
+    );
+    await copyFile(
+      join(REPO_ROOT, 'packages/sbom/test-fixtures/rpm/Packages'),
+      join(root, 'var/lib/rpm/Packages'),
+    );
+    const packages = packagesFromCatalog(await catalogSource({ kind: 'rootfs', path: root }));
+    expect(packages.map((p) => `${p.purl} ${p.ecosystem ?? '-'} ${p.version}`)).toEqual([
+      'pkg:rpm/rocky/wharf-hello@1.2.3-4.fc40?arch=noarch&distro=rocky-9.3&epoch=2&upstream=wharf-hello-1.2.3-4.fc40.src.rpm Rocky Linux:9 2:1.2.3-4.fc40',
+      'pkg:rpm/rocky/wharf-tiny@0.1-1?arch=noarch&distro=rocky-9.3&upstream=wharf-tiny-0.1-1.src.rpm Rocky Linux:9 0.1-1',
+    ]);
+    const r = matchPackages(db, packages);
+    expect(r.warnings).toEqual([]);
+    // RLSA-2099:5006 (fixed 1.2.4-1.fc40, epoch 0) is below the installed epoch 2: not affected
+    expect(r.findings.map(line)).toEqual([
+      'wharf-hello 2:1.2.3-4.fc40 RLSA-2099:5005 MEDIUM/cvss_v3 fixed 2:1.2.3-5.fc40',
+      'wharf-tiny 0.1-1 RLSA-2099:5007 MEDIUM/cvss_v3 affected',
+    ]);
   });
 });
 
