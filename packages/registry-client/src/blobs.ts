@@ -4,6 +4,7 @@ import { RegistryClientError, registryErrorFromResponse, redactUrl } from './err
 import type { RepoContext } from './internal/context.js';
 import { throwIfAborted } from './internal/abort.js';
 import { discardBody } from './internal/body.js';
+import { rawBody } from './internal/transport.js';
 
 /**
  * `HEAD /v2/<name>/blobs/<digest>`: true on 200, false on 404. A size that disagrees with the
@@ -142,7 +143,7 @@ async function openBlob(
     return { body: (async function* () {})(), rangeable: false };
   }
   return {
-    body: lockedBody(response.body),
+    body: rawBody(response) ?? lockedBody(response.body),
     rangeable: (response.headers.get('accept-ranges') ?? '').toLowerCase().includes('bytes'),
   };
 }

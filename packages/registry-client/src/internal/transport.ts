@@ -426,11 +426,29 @@ export class Transport {
       res.statusCode === 205 ||
       res.statusCode === 304;
     if (empty) await res.body.dump();
-    return new Response(empty ? null : webBody(res.body), {
+    const response = new Response(empty ? null : webBody(res.body), {
       status: res.statusCode,
       headers: out,
     });
+    if (!empty) rawBodies.set(response, res.body);
+    return response;
   }
+}
+
+/** undici's own body behind each `Response` the default stack made (see `rawBody`). */
+const rawBodies = new WeakMap<Response, Readable>();
+
+/**
+ * The Node stream behind a response's body, for the blob download hot path: reading it directly
+ * skips the web-stream layer (a promise chain per 64 KiB chunk). Use either this or
+ * `response.body`, never both. Undefined for a response made by an injected `fetch`. Breaking
+ * out of its iteration destroys it (and the connection), like cancelling the web body.
+ */
+export function rawBody(response: Response): AsyncIterable<Uint8Array> | undefined {
+  const raw = rawBodies.get(response);
+  // Lock the web body: nobody reads it twice, and a collected Response cannot cancel it (b2ef05d).
+  if (raw) response.body?.getReader();
+  return raw;
 }
 
 /**
@@ -439,10 +457,11 @@ export class Transport {
  * (our `discardBody` cancels large bodies). Cancelling destroys the body (and the connection).
  */
 function webBody(body: Readable): ReadableStream<Uint8Array> {
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  let chunks: AsyncIterator<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        chunks ??= body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
         const next = await chunks.next();
         if (next.done) controller.close();
         else controller.enqueue(next.value);
