@@ -7,30 +7,69 @@ import { ExitCode } from './exit-codes.js';
 import { writeJson } from './output.js';
 import { resolvePaths } from './paths.js';
 import { VERSION } from './version.js';
-import { registerServe } from './commands/serve.js';
-import { registerVersion } from './commands/version.js';
-import { registerPush } from './commands/push.js';
-import { registerPull } from './commands/pull.js';
-import { registerAttach } from './commands/attach.js';
-import { registerDiscover } from './commands/discover.js';
-import { registerResolve } from './commands/resolve.js';
-import { registerTag } from './commands/tag.js';
-import { registerManifest } from './commands/manifest.js';
-import { registerCopy } from './commands/copy.js';
-import { registerBlob } from './commands/blob.js';
-import { registerRepo } from './commands/repo.js';
-import { registerLogin } from './commands/login.js';
-import { registerSbom } from './commands/sbom.js';
-import { registerCert } from './commands/cert.js';
-import { registerKey } from './commands/key.js';
-import { registerPolicy } from './commands/policy.js';
-import { registerPlugin } from './commands/plugin.js';
-import { registerDb } from './commands/db.js';
-import { registerScan } from './commands/scan.js';
-import { registerSign } from './commands/sign.js';
-import { registerVerify } from './commands/verify.js';
-import { registerList } from './commands/list.js';
-import { registerInspect } from './commands/inspect.js';
+
+type Register = (program: Command, context: () => CommandContext) => void;
+
+/**
+ * Every top-level command: the names (and aliases) it registers and how to load its module. Modules
+ * are imported only when needed so that `wharf version` or `wharf sign` does not load every
+ * library (start-up time; `test/startup.test.ts` checks it). The order is the help's order.
+ */
+const COMMANDS: readonly {
+  readonly names: readonly string[];
+  readonly load: () => Promise<Register>;
+}[] = [
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { names: ['version'], load: async () => (await import('./commands/version.js')).registerVersion },
+  { names: ['push'], load: async () => (await import('./commands/push.js')).registerPush },
+  { names: ['pull'], load: async () => (await import('./commands/pull.js')).registerPull },
+  { names: ['attach'], load: async () => (await import('./commands/attach.js')).registerAttach },
+  {
+    names: ['discover'],
+    load: async () => (await import('./commands/discover.js')).registerDiscover,
+  },
+  {
+    names: ['resolve', 'digest'],
+    load: async () => (await import('./commands/resolve.js')).registerResolve,
+  },
+  { names: ['tag'], load: async () => (await import('./commands/tag.js')).registerTag },
+  {
+    names: ['manifest'],
+    load: async () => (await import('./commands/manifest.js')).registerManifest,
+  },
+  { names: ['copy', 'cp'], load: async () => (await import('./commands/copy.js')).registerCopy },
+  { names: ['blob'], load: async () => (await import('./commands/blob.js')).registerBlob },
+  { names: ['repo'], load: async () => (await import('./commands/repo.js')).registerRepo },
+  {
+    names: ['login', 'logout'],
+    load: async () => (await import('./commands/login.js')).registerLogin,
+  },
+  { names: ['sbom'], load: async () => (await import('./commands/sbom.js')).registerSbom },
+  {
+    names: ['certificate', 'cert'],
+    load: async () => (await import('./commands/cert.js')).registerCert,
+  },
+  { names: ['key'], load: async () => (await import('./commands/key.js')).registerKey },
+  { names: ['policy'], load: async () => (await import('./commands/policy.js')).registerPolicy },
+  { names: ['plugin'], load: async () => (await import('./commands/plugin.js')).registerPlugin },
+  { names: ['db'], load: async () => (await import('./commands/db.js')).registerDb },
+  { names: ['scan'], load: async () => (await import('./commands/scan.js')).registerScan },
+  { names: ['sign'], load: async () => (await import('./commands/sign.js')).registerSign },
+  { names: ['verify'], load: async () => (await import('./commands/verify.js')).registerVerify },
+  { names: ['list', 'ls'], load: async () => (await import('./commands/list.js')).registerList },
+  { names: ['inspect'], load: async () => (await import('./commands/inspect.js')).registerInspect },
+];
+
+/**
+ * The commands to register for `argv`: only the one it names, or all when it names none (root help,
+ * `help <cmd>`, a typo for which commander suggests a name). Root options (`-d`) may come first.
+ */
+function commandsFor(argv: readonly string[] | undefined): typeof COMMANDS {
+  if (argv === undefined) return COMMANDS;
+  const first = argv.find((a) => a !== '-d' && a !== '--debug');
+  const named = COMMANDS.find((c) => first !== undefined && c.names.includes(first));
+  return named === undefined ? COMMANDS : [named];
+}
 
 const ROOT_EXAMPLES = `
 Examples:
@@ -48,8 +87,12 @@ Exit codes:
   130  interrupted
 `;
 
-/** Builds the `wharf` program. Commands are registered from `commands/*`, each a thin edge. */
-export function createProgram(deps: CliDeps): Command {
+/**
+ * Builds the `wharf` program. Commands are registered from `commands/*`, each a thin edge: all of
+ * them, or with `argv` (the user's arguments) only the command it names.
+ */
+export async function createProgram(deps: CliDeps, argv?: readonly string[]): Promise<Command> {
+  const registers = await Promise.all(commandsFor(argv).map((c) => c.load()));
   const program = new Command('wharf');
   program
     .description('Wharf: registry, artifacts, signing, SBOM and scanning for OCI supply chains')
@@ -72,30 +115,7 @@ export function createProgram(deps: CliDeps): Command {
     };
   };
 
-  registerServe(program, context);
-  registerVersion(program, context);
-  registerPush(program, context);
-  registerPull(program, context);
-  registerAttach(program, context);
-  registerDiscover(program, context);
-  registerResolve(program, context);
-  registerTag(program, context);
-  registerManifest(program, context);
-  registerCopy(program, context);
-  registerBlob(program, context);
-  registerRepo(program, context);
-  registerLogin(program, context);
-  registerSbom(program, context);
-  registerCert(program, context);
-  registerKey(program, context);
-  registerPolicy(program, context);
-  registerPlugin(program, context);
-  registerDb(program, context);
-  registerScan(program, context);
-  registerSign(program, context);
-  registerVerify(program, context);
-  registerList(program, context);
-  registerInspect(program, context);
+  for (const register of registers) register(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -116,7 +136,7 @@ function wantsJson(argv: readonly string[]): boolean {
  * Never calls `process.exit`; `bin.ts` does that.
  */
 export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
-  const program = createProgram(deps);
+  const program = await createProgram(deps, argv);
   if (argv.length === 0) {
     deps.stdout.write(program.helpInformation());
     return ExitCode.Ok;

@@ -31,7 +31,7 @@ function leaves(cmd: Command, path: string[] = []): string[][] {
 
 describe('command surface', () => {
   it('has every oras command, and every command has --help with examples', async () => {
-    const program = createProgram({
+    const program = await createProgram({
       stdout: { write: () => true },
       stderr: { write: () => true },
       env: {},

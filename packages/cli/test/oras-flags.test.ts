@@ -106,7 +106,7 @@ function wharfFlags(root: Command, cmd: Command): Map<string, string | undefined
   return flags;
 }
 
-const program = createProgram({
+const program = await createProgram({
   stdout: { write: () => true },
   stderr: { write: () => true },
   env: {},

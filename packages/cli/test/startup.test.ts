@@ -1,0 +1,144 @@
+// Start-up cost: `wharf <command>` loads only that command's module graph, not every library.
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CommanderError } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createProgram, main, type CliDeps } from '@wharf/cli';
+import { tempDir } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const dir = tempDir('wharf-startup-');
+afterAll(() => dir.remove());
+
+// A module-resolution hook (node:module register, on Node 20.6+, 22 and 24) that appends every
+// resolved "specifier<TAB>url" to $WHARF_TEST_IMPORTS; loaded with --import before bin.js.
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.WHARF_TEST_IMPORTS, specifier + '\\t' + r.url + '\\n');
+  return r;
+}
+`;
+const hooksFile = join(dir.path, 'hooks.mjs');
+const registerFile = join(dir.path, 'register.mjs');
+writeFileSync(hooksFile, HOOKS);
+writeFileSync(
+  registerFile,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooksFile).href)});\n`,
+);
+
+/** Runs the built binary and returns the specifiers and URLs it imported. */
+async function importsOf(
+  args: string[],
+  name: string,
+  code = 0,
+): Promise<{ specifiers: string[]; urls: string[] }> {
+  const log = join(dir.path, `${name}.log`);
+  writeFileSync(log, '');
+  const status = await new Promise<number | null>((done) => {
+    execFile(
+      process.execPath,
+      ['--import', registerFile, BIN, ...args],
+      {
+        env: { ...process.env, HOME: dir.path, XDG_CONFIG_HOME: dir.path, WHARF_TEST_IMPORTS: log },
+      },
+      (err) => done(err === null ? 0 : typeof err.code === 'number' ? err.code : null),
+    );
+  });
+  expect(status, args.join(' ')).toBe(code);
+  const rows = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t') as [string, string]);
+  return { specifiers: rows.map((r) => r[0]), urls: rows.map((r) => r[1]) };
+}
+
+const HEAVY = [
+  '@wharf/notary',
+  '@wharf/notation',
+  '@wharf/sbom',
+  '@wharf/vulndb',
+  '@wharf/registry-server',
+  '@wharf/registry-client',
+  '@wharf/content',
+  'undici',
+];
+
+function heavyIn(r: { specifiers: string[]; urls: string[] }): string[] {
+  return HEAVY.filter(
+    (h) =>
+      r.specifiers.includes(h) ||
+      r.urls.some(
+        (u) =>
+          u.includes(`/node_modules/${h}/`) ||
+          u.includes(`/packages/${h.replace('@wharf/', '')}/dist/`),
+      ),
+  );
+}
+
+function deps(): CliDeps & { out: () => string } {
+  let out = '';
+  return {
+    stdout: { write: (s: string | Uint8Array) => (out += String(s)) },
+    stderr: { write: () => true },
+    env: { HOME: '/home/u' },
+    cwd: '/',
+    signal: new AbortController().signal,
+    out: () => out,
+  };
+}
+
+describe('start-up', () => {
+  it('wharf version loads none of the heavy libraries', async () => {
+    const r = await importsOf(['version'], 'version');
+    // The hook does see the graph (positive control), so an empty list below means something.
+    expect(r.specifiers).toContain('commander');
+    expect(r.urls.some((u) => u.endsWith('/commands/version.js'))).toBe(true);
+    expect(heavyIn(r)).toEqual([]);
+    expect(r.urls.filter((u) => /\/commands\/(?!version\.js)/.test(u))).toEqual([]);
+  });
+
+  it('a command that runs loads its libraries (control: the hook does see them)', async () => {
+    const missing = join(dir.path, 'missing-layout');
+    const r = await importsOf(
+      ['verify', '--oci-layout', '--scope', 'x', `${missing}:v1`],
+      'verify',
+      1,
+    );
+    expect(heavyIn(r)).toContain('@wharf/notary');
+  });
+
+  it('each command help is the same whether only that command or all are registered', async () => {
+    const full = await createProgram(deps());
+    expect(full.commands.length).toBeGreaterThan(20);
+    for (const cmd of full.commands) {
+      for (const name of [cmd.name(), ...cmd.aliases()]) {
+        let expected = '';
+        const all = await createProgram({
+          ...deps(),
+          stdout: { write: (s: string) => (expected += s) },
+        });
+        await expect(all.parseAsync([name, '--help'], { from: 'user' })).rejects.toBeInstanceOf(
+          CommanderError,
+        );
+        const d = deps();
+        expect(await main([name, '--help'], d), name).toBe(0);
+        expect(d.out(), name).toBe(expected);
+        expect(expected, name).toContain('Usage: wharf ');
+      }
+    }
+  });
+
+  it('a root option before the command and a mistyped command still work', async () => {
+    const d = deps();
+    expect(await main(['-d', 'version', '--output', 'json'], d)).toBe(0);
+    expect(JSON.parse(d.out())).toHaveProperty('version');
+    let err = '';
+    const e = { ...deps(), stderr: { write: (s: string) => (err += s) } };
+    expect(await main(['verfy'], e)).toBe(2);
+    expect(err).toContain('(Did you mean verify?)');
+  });
+});
