@@ -1,13 +1,15 @@
 /**
  * rpm-family (Red Hat, Rocky Linux, AlmaLinux, openSUSE), Alpine, Maven, RubyGems and crates.io
  * matching from an SBOM, against OSV records written for the purpose
- * (test-fixtures/osv-ecosystems), and side by side with osv-scanner on the same SBOM. Every
+ * (test-fixtures/osv-ecosystems), and side by side with osv-scanner on the same SBOM; rpm matching
+ * of a catalogued root filesystem (a real rpmdb), side by side with osv-scanner's image scan. Every
  * difference must be listed, with a reason, in test-fixtures/osv-scanner-differences.json
  * (fixture `ecosystems-sbom`).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogSource } from '@wharf/sbom';
@@ -138,6 +140,8 @@ describe('rpm family, Alpine, Maven, RubyGems and crates.io from an SBOM', () =>
   });
 });
 
+let rootfs: string | undefined;
+
 describe('an rpm-based root filesystem (a real rpmdb)', () => {
   it('matches Rocky Linux 9 advisories on the catalogued packages, with their epochs', async () => {
     // the Berkeley DB rpmdb @wharf/sbom's tests use (written by rpm: wharf-hello 2:1.2.3-4.fc40,
@@ -153,6 +157,7 @@ describe('an rpm-based root filesystem (a real rpmdb)', () => {
       join(REPO_ROOT, 'packages/sbom/test-fixtures/rpm/Packages'),
       join(root, 'var/lib/rpm/Packages'),
     );
+    rootfs = root;
     const packages = packagesFromCatalog(await catalogSource({ kind: 'rootfs', path: root }));
     expect(packages.map((p) => `${p.purl} ${p.ecosystem ?? '-'} ${p.version}`)).toEqual([
       'pkg:rpm/rocky/wharf-hello@1.2.3-4.fc40?arch=noarch&distro=rocky-9.3&epoch=2&upstream=wharf-hello-1.2.3-4.fc40.src.rpm Rocky Linux:9 2:1.2.3-4.fc40',
@@ -198,55 +203,69 @@ interface OsvOutput {
 }
 
 const osvScanner = requirePeer('osv-scanner');
+const umoci = requirePeer('umoci');
+const skopeo = requirePeer('skopeo');
+
+/** osv-scanner 2.5's local database layout: <dir>/osv-scalibr/<Ecosystem>/all.zip. */
+async function osvDatabase(): Promise<string> {
+  const root = join(work, 'osvdb');
+  const ecosystems = (await readdir(RECORDS, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  // NuGet has no records here; osv-scanner still wants its (empty) database
+  for (const eco of [...ecosystems, 'NuGet']) {
+    const dir = join(root, 'osv-scalibr', eco);
+    if (existsSync(join(dir, 'all.zip'))) continue;
+    await mkdir(dir, { recursive: true });
+    const files = eco === 'NuGet' ? [] : fixtureRecordFiles(join(RECORDS, eco));
+    await writeZip(
+      join(dir, 'all.zip'),
+      await Promise.all(
+        files.map(async (f) => ({ name: f, content: await readFile(join(RECORDS, eco, f)) })),
+      ),
+    );
+  }
+  return root;
+}
+
+/** Runs osv-scanner offline; its findings as `name@version id`. */
+async function runOsvScanner(args: string[]): Promise<string[]> {
+  const cache = await osvDatabase();
+  let out: string;
+  try {
+    out = execFileSync(
+      osvScanner ?? '',
+      [...args, '--offline-vulnerabilities', '--format', 'json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY: cache },
+      },
+    );
+  } catch (err) {
+    // exit 1 means "vulnerabilities found"; the JSON is still on stdout
+    const e = err as { status?: number; stdout?: string; stderr?: string };
+    if (e.status !== 1 || e.stdout === undefined)
+      throw new Error(`osv-scanner failed: ${e.stderr ?? String(err)}`, { cause: err });
+    out = e.stdout;
+  }
+  return [
+    ...new Set(
+      ((JSON.parse(out) as OsvOutput).results ?? []).flatMap((r) =>
+        (r.packages ?? []).flatMap((p) =>
+          (p.vulnerabilities ?? []).map((v) => `${p.package.name}@${p.package.version} ${v.id}`),
+        ),
+      ),
+    ),
+  ].sort();
+}
 
 describe.skipIf(osvScanner === undefined)('side by side with osv-scanner on the same SBOM', () => {
   it('finds the same vulnerabilities, except the listed differences', async () => {
-    // osv-scanner 2.5's local database layout: <dir>/osv-scalibr/<Ecosystem>/all.zip
-    // NuGet has no records here; osv-scanner still wants its (empty) database
-    const ecosystems = (await readdir(RECORDS, { withFileTypes: true }))
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name);
-    for (const eco of [...ecosystems, 'NuGet']) {
-      const dir = join(work, 'osvdb', 'osv-scalibr', eco);
-      await mkdir(dir, { recursive: true });
-      const files = eco === 'NuGet' ? [] : fixtureRecordFiles(join(RECORDS, eco));
-      await writeZip(
-        join(dir, 'all.zip'),
-        await Promise.all(
-          files.map(async (f) => ({ name: f, content: await readFile(join(RECORDS, eco, f)) })),
-        ),
-      );
-    }
     const sbom = join(work, 'mixed.cdx.json');
     await writeFile(sbom, cyclonedx);
-    let out: string;
-    try {
-      out = execFileSync(
-        osvScanner ?? '',
-        ['scan', 'source', '--offline-vulnerabilities', '-L', sbom, '--format', 'json'],
-        {
-          encoding: 'utf8',
-          maxBuffer: 64 * 1024 * 1024,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY: join(work, 'osvdb') },
-        },
-      );
-    } catch (err) {
-      // exit 1 means "vulnerabilities found"; the JSON is still on stdout
-      const e = err as { status?: number; stdout?: string; stderr?: string };
-      if (e.status !== 1 || e.stdout === undefined)
-        throw new Error(`osv-scanner failed: ${e.stderr ?? String(err)}`, { cause: err });
-      out = e.stdout;
-    }
-    const theirs = [
-      ...new Set(
-        ((JSON.parse(out) as OsvOutput).results ?? []).flatMap((r) =>
-          (r.packages ?? []).flatMap((p) =>
-            (p.vulnerabilities ?? []).map((v) => `${p.package.name}@${p.package.version} ${v.id}`),
-          ),
-        ),
-      ),
-    ].sort();
+    const theirs = await runOsvScanner(['scan', 'source', '-L', sbom]);
     const wharf = [
       ...new Set(
         matchPackages(db, packagesFromSbom(cyclonedx, 'bom.cdx.json').packages).findings.map(
@@ -276,3 +295,38 @@ describe.skipIf(osvScanner === undefined)('side by side with osv-scanner on the 
     expect(theirs.length).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe.skipIf(osvScanner === undefined || umoci === undefined || skopeo === undefined)(
+  'side by side with osv-scanner on an rpm-based image',
+  () => {
+    it('finds the same vulnerabilities in the Rocky Linux 9 root filesystem as an image', async () => {
+      expect(rootfs).toBeDefined();
+      const dir = join(work, 'rocky-image');
+      const layout = join(dir, 'oci');
+      const bundle = join(dir, 'bundle');
+      execFileSync(umoci ?? '', ['init', '--layout', layout]);
+      execFileSync(umoci ?? '', ['new', '--image', `${layout}:latest`]);
+      execFileSync(umoci ?? '', ['unpack', '--rootless', '--image', `${layout}:latest`, bundle]);
+      execFileSync('cp', ['-a', `${rootfs ?? ''}/.`, join(bundle, 'rootfs')]);
+      execFileSync(umoci ?? '', ['repack', '--image', `${layout}:latest`, bundle]);
+      const archive = join(dir, 'rocky.docker.tar');
+      execFileSync(skopeo ?? '', [
+        'copy',
+        '-q',
+        `oci:${layout}:latest`,
+        `docker-archive:${archive}:rocky:latest`,
+      ]);
+      // osv-scanner's rpm extractor: ecosystem `Rocky Linux`, binary names, the epoch prepended
+      const theirs = await runOsvScanner(['scan', 'image', '--archive', archive]);
+      const wharf = matchPackages(
+        db,
+        packagesFromCatalog(await catalogSource({ kind: 'rootfs', path: rootfs ?? '' })),
+      ).findings.map((f) => `${f.package.name}@${f.package.version} ${f.id}`);
+      expect(theirs).toEqual([
+        'wharf-hello@2:1.2.3-4.fc40 RLSA-2099:5005',
+        'wharf-tiny@0.1-1 RLSA-2099:5007',
+      ]);
+      expect(wharf.sort()).toEqual(theirs);
+    }, 120_000);
+  },
+);
