@@ -158,4 +158,12 @@ describe('connection reuse', () => {
     await repo.push(desc, source());
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
+
+  it('a large in-memory body (an upload chunk) slower than the time-to-headers limit completes', async () => {
+    const repo = new Registry(host, { plainHttp: true, timeoutMs: 200 }).repository('slow');
+    const desc = { mediaType: 'application/octet-stream', digest: bigDigest, size: big.length };
+    const started = Date.now();
+    await repo.push(desc, big);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+  });
 });

@@ -105,6 +105,8 @@ export interface HttpResponse {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** In-memory bodies above this size are exempt from the time-to-headers limit. */
+const LARGE_BODY = 1024 * 1024;
 
 /**
  * The HTTP layer: manual redirects (loop detection, no credential forwarding across origins,
@@ -323,6 +325,9 @@ export class Transport {
       }
     }
     if (direct) {
+      // A large body (a 64 MiB upload chunk) is answered only after it is sent: as for streams,
+      // undici's own timeouts, counted once the body is written, guard a silent server instead.
+      if (body instanceof Uint8Array && body.byteLength > LARGE_BODY) clearTimeout(timer);
       try {
         return await this.#request(url, method, headers, body as Uint8Array | undefined, combined);
       } catch (err) {
