@@ -101,6 +101,14 @@ describe('start-up', () => {
     expect(r.urls.filter((u) => /\/commands\/(?!version\.js)/.test(u))).toEqual([]);
   });
 
+  it('sign --help and verify --help load no signing or registry library', async () => {
+    for (const cmd of ['sign', 'verify']) {
+      const r = await importsOf([cmd, '--help'], `${cmd}-help`);
+      expect(r.urls.some((u) => u.endsWith(`/commands/${cmd}.js`))).toBe(true);
+      expect(heavyIn(r), cmd).toEqual([]);
+    }
+  });
+
   it('a command that runs loads its libraries (control: the hook does see them)', async () => {
     const missing = join(dir.path, 'missing-layout');
     const r = await importsOf(

@@ -4,7 +4,6 @@
  * notation's tag warning, exit code 3 marking, and the HTTP fetcher for OCSP/CRL.
  * @module
  */
-import { Option, type Command } from 'commander';
 import { WharfError, isWharfError, type Descriptor } from '@wharf/core';
 import {
   CRL_CACHE_WARNING,
@@ -16,7 +15,6 @@ import {
 import { readNotationConfig, type NotationPaths } from '@wharf/notation';
 import { registryApiHost } from '@wharf/registry-client';
 import type { CommandContext } from '../deps.js';
-import { remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { openTarget, splitReference, type OpenedTarget } from '../oras/target.js';
 import { usageError } from '../usage.js';
@@ -30,22 +28,7 @@ export interface NotationRemoteOptions {
   readonly [key: string]: unknown;
 }
 
-/**
- * Adds the oras remote flags (`-u`, `-p`, `--plain-http`, `--oci-layout`, TLS, `--registry-config`…)
- * and notation's `--insecure-registry` (plain HTTP, as notation means it).
- */
-export function notationRemoteCommand(cmd: Command): Command {
-  remoteCommand(cmd, { ociLayout: true });
-  cmd.option(
-    '--insecure-registry',
-    'use plain HTTP for the registry (notation spelling of --plain-http)',
-  );
-  // notation v1.3's deprecated flag: the Referrers API is always used when the registry has it.
-  cmd.addOption(
-    new Option('--allow-referrers-api', 'deprecated (notation v1.3); no effect').hideHelp(),
-  );
-  return cmd;
-}
+export { notationRemoteCommand } from './flags.js';
 
 /** Prints notation v1.3's deprecation warning for `--allow-referrers-api`. */
 export function warnDeprecatedFlags(ctx: CommandContext, opts: NotationRemoteOptions): void {
