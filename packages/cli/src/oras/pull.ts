@@ -129,7 +129,13 @@ async function writeAtomic(
 ): Promise<void> {
   const tmp = join(parent, `.wharf-${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await pipeline(Readable.from(source), createWriteStream(tmp, { flags: 'wx' }), { signal });
+    // A 1 MiB write buffer: while one write is in flight the next 64 KiB socket chunks queue
+    // and go out in one writev (16 KiB default: one write syscall per chunk).
+    await pipeline(
+      Readable.from(source),
+      createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 }),
+      { signal },
+    );
     await rename(tmp, join(parent, target.slice(dirname(target).length + 1)));
   } catch (err) {
     await rm(tmp, { force: true });
