@@ -101,8 +101,8 @@ describe('start-up', () => {
     expect(r.urls.filter((u) => /\/commands\/(?!version\.js)/.test(u))).toEqual([]);
   });
 
-  it('sign --help and verify --help load no signing or registry library', async () => {
-    for (const cmd of ['sign', 'verify']) {
+  it('sign, verify, list and inspect --help load no signing or registry library', async () => {
+    for (const cmd of ['sign', 'verify', 'list', 'inspect']) {
       const r = await importsOf([cmd, '--help'], `${cmd}-help`);
       expect(r.urls.some((u) => u.endsWith(`/commands/${cmd}.js`))).toBe(true);
       expect(heavyIn(r), cmd).toEqual([]);
