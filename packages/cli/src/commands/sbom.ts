@@ -7,6 +7,7 @@ import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
 import type { Catalog, LayerProgress, SbomFormat, SbomSource } from '@wharf/sbom';
 import type { CommandContext, TextOut } from '../deps.js';
 import type { ManifestSigner } from '../notation/sign-manifest.js';
+import { addAttachSignOptions } from '../notation/flags.js';
 import { collect, remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { humanSize, PUSH_VERBS, Progress, shortDigest } from '../oras/progress.js';
@@ -395,19 +396,11 @@ export function registerSbom(program: Command, context: () => CommandContext): v
       "platform to pick from an index (default: the host's, e.g. linux/amd64)",
     )
     .option('--no-cache', `do not use the layer cache ($XDG_CACHE_HOME/wharf/sbom)`)
-    .option('--attach', 'push the SBOM as a referrer of the image (default format spdx-json)')
-    .option('--sign', 'with --attach: sign each pushed SBOM manifest (notation workflow)')
-    .option(
-      '-k, --key <name>',
-      '--sign: signing key from signingkeys.json (default: the default key)',
-    )
-    .option('--id <id>', '--sign: key id of a plugin key (with --plugin)')
-    .option('--plugin <name>', '--sign: signing plugin (with --id)')
-    .option('--plugin-config <k=v>', '--sign: plugin configuration, repeatable', collect)
-    .option('--signature-format <format>', '--sign: jws or cose (default: config.json, else jws)')
-    .option('-e, --expiry <duration>', '--sign: signature lifetime, a Go duration such as 24h')
-    .option('-m, --user-metadata <k=v>', '--sign: signed user metadata, repeatable', collect)
-    .option('-q, --quiet', 'no progress or status lines on stderr (warnings still shown)');
+    .option('--attach', 'push the SBOM as a referrer of the image (default format spdx-json)');
+  addAttachSignOptions(cmd, 'each pushed SBOM manifest').option(
+    '-q, --quiet',
+    'no progress or status lines on stderr (warnings still shown)',
+  );
   remoteCommand(cmd, { ociLayout: true, distributionSpec: true });
   cmd
     .addHelpText(

@@ -7,6 +7,7 @@ import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
 import { catalogSource, DirectoryLayerCache, hostPlatform, type Catalog } from '@wharf/sbom';
 import type { ReportFormat, ScanPackage, ScanReport, ScanTarget } from '@wharf/vulndb';
 import type { CommandContext } from '../deps.js';
+import { addAttachSignOptions } from '../notation/flags.js';
 import { collect, remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { PUSH_VERBS, Progress } from '../oras/progress.js';
@@ -298,19 +299,14 @@ export function registerScan(program: Command, context: () => CommandContext): v
       `platform to pick from an index (default ${hostPlatform()})`,
     )
     .option('--no-cache', 'do not use the SBOM layer cache')
-    .option('--attach', 'push the report as a referrer of the image (json, sarif or cyclonedx-vex)')
-    .option('--sign', 'with --attach: sign the pushed report manifest (notation workflow)')
     .option(
-      '-k, --key <name>',
-      '--sign: signing key from signingkeys.json (default: the default key)',
-    )
-    .option('--id <id>', '--sign: key id of a plugin key (with --plugin)')
-    .option('--plugin <name>', '--sign: signing plugin (with --id)')
-    .option('--plugin-config <k=v>', '--sign: plugin configuration, repeatable', collect)
-    .option('--signature-format <format>', '--sign: jws or cose (default: config.json, else jws)')
-    .option('-e, --expiry <duration>', '--sign: signature lifetime, a Go duration such as 24h')
-    .option('-m, --user-metadata <k=v>', '--sign: signed user metadata, repeatable', collect)
-    .option('-q, --quiet', 'no status lines on stderr (warnings still shown)');
+      '--attach',
+      'push the report as a referrer of the image (json, sarif or cyclonedx-vex)',
+    );
+  addAttachSignOptions(cmd, 'the pushed report manifest').option(
+    '-q, --quiet',
+    'no status lines on stderr (warnings still shown)',
+  );
   remoteCommand(cmd, { ociLayout: true, distributionSpec: true });
   cmd
     .addHelpText(
