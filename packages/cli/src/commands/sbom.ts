@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
 import type { Catalog, LayerProgress, SbomFormat, SbomSource } from '@wharf/sbom';
 import type { CommandContext, TextOut } from '../deps.js';
-import type { ManifestSigner } from '../notation/sign-manifest.js';
+import type { ManifestSignFlags, ManifestSigner } from '../notation/sign-manifest.js';
 import { addAttachSignOptions } from '../notation/flags.js';
 import { collect, remoteCommand } from '../oras/command.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
@@ -27,7 +27,7 @@ const FILE_NAMES: Readonly<Record<'spdx-json' | 'cyclonedx-json', string>> = {
   'cyclonedx-json': 'sbom.cdx.json',
 };
 
-interface SbomOptions extends RemoteFlags {
+interface SbomOptions extends RemoteFlags, ManifestSignFlags {
   readonly format?: string;
   readonly output?: string[];
   readonly outputFile?: string;
@@ -35,13 +35,6 @@ interface SbomOptions extends RemoteFlags {
   readonly cache?: boolean;
   readonly attach?: boolean;
   readonly sign?: boolean;
-  readonly key?: string;
-  readonly id?: string;
-  readonly plugin?: string;
-  readonly pluginConfig?: string[];
-  readonly signatureFormat?: string;
-  readonly expiry?: string;
-  readonly userMetadata?: string[];
   readonly quiet?: boolean;
   readonly tty?: boolean;
 }

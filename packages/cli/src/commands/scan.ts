@@ -13,13 +13,13 @@ import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { PUSH_VERBS, Progress } from '../oras/progress.js';
 import { packAndPush } from '../oras/push.js';
 import { openTarget, requireWritable, splitReference } from '../oras/target.js';
-import type { ManifestSigner } from '../notation/sign-manifest.js';
+import type { ManifestSignFlags, ManifestSigner } from '../notation/sign-manifest.js';
 import { usageError } from '../usage.js';
 import { VERSION } from '../version.js';
 import { dbDirFor, loadVulnDb } from './db.js';
 import { classifyTarget } from './sbom.js';
 
-interface ScanOptions extends RemoteFlags {
+interface ScanOptions extends RemoteFlags, ManifestSignFlags {
   readonly db?: string;
   readonly format?: string;
   readonly outputFile?: string;
@@ -32,13 +32,6 @@ interface ScanOptions extends RemoteFlags {
   readonly cache?: boolean;
   readonly attach?: boolean;
   readonly sign?: boolean;
-  readonly key?: string;
-  readonly id?: string;
-  readonly plugin?: string;
-  readonly pluginConfig?: string[];
-  readonly signatureFormat?: string;
-  readonly expiry?: string;
-  readonly userMetadata?: string[];
   readonly quiet?: boolean;
   readonly tty?: boolean;
 }

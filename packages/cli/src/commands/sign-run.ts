@@ -7,17 +7,10 @@ import {
   type NotationRemoteOptions,
 } from '../notation/artifact.js';
 import { pathsOf } from '../notation/common.js';
-import { prepareManifestSigner } from '../notation/sign-manifest.js';
+import { prepareManifestSigner, type ManifestSignFlags } from '../notation/sign-manifest.js';
 import { usageError } from '../usage.js';
 
-export interface SignOptions extends NotationRemoteOptions {
-  readonly key?: string;
-  readonly id?: string;
-  readonly plugin?: string;
-  readonly pluginConfig?: string[];
-  readonly signatureFormat?: string;
-  readonly expiry?: string;
-  readonly userMetadata?: string[];
+export interface SignOptions extends NotationRemoteOptions, ManifestSignFlags {
   readonly timestampUrl?: string;
   readonly timestampRootCert?: string;
   readonly forceReferrersTag?: boolean;
