@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProgram, main, type CliDeps } from '@wharf/cli';
 import { tempDir } from './helpers.js';
+import { debianEntries, writeLayout } from './sbom-images.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const dir = tempDir('wharf-startup-');
@@ -117,6 +118,20 @@ describe('start-up', () => {
       1,
     );
     expect(heavyIn(r)).toContain('@wharf/notary');
+  });
+
+  it('a warm sbom of an OCI layout loads no registry client, undici or notation', async () => {
+    const layout = join(dir.path, 'sbom-layout');
+    await writeLayout(layout, 'v1', [debianEntries()]);
+    const args = ['sbom', '-q', `${layout}:v1`, '-o', `spdx-json=${join(dir.path, 'sbom.json')}`];
+    await importsOf(args, 'sbom-cold');
+    const r = await importsOf(args, 'sbom-warm');
+    expect(JSON.parse(readFileSync(join(dir.path, 'sbom.json'), 'utf8'))).toHaveProperty(
+      'spdxVersion',
+      'SPDX-2.3',
+    );
+    // Control: the libraries the layout path does need are seen.
+    expect(heavyIn(r)).toEqual(['@wharf/sbom', '@wharf/content']);
   });
 
   it('each command help is the same whether only that command or all are registered', async () => {

@@ -9,11 +9,9 @@ import type { CommandContext, TextOut } from '../deps.js';
 import type { ManifestSignFlags, ManifestSigner } from '../notation/sign-manifest.js';
 import { addAttachSignOptions } from '../notation/flags.js';
 import { collect, remoteCommand } from '../oras/command.js';
-import { remoteFlags, type RemoteFlags } from '../oras/options.js';
+import { remoteFlags, splitReference, type RemoteFlags } from '../oras/options.js';
 import { humanSize, PUSH_VERBS, Progress, shortDigest } from '../oras/progress.js';
 import { parsePlatform } from '../oras/platform.js';
-import { packAndPush } from '../oras/push.js';
-import { openTarget, requireWritable, splitReference } from '../oras/target.js';
 import { usageError } from '../usage.js';
 
 /** Media types (and artifact types) of attached SBOMs, as syft/oras users attach them. */
@@ -295,6 +293,9 @@ async function attachSboms(
     target.kind === 'oci-layout' && target.reference === undefined
       ? target.raw
       : splitReference(target.raw).name;
+  // The registry client (and undici) load only when something is attached or fetched remotely.
+  const { openTarget, requireWritable } = await import('../oras/target.js');
+  const { packAndPush } = await import('../oras/push.js');
   const t = await openTarget(ctx, `${at}@${manifest.digest}`, {
     ...flags,
     ociLayout: target.kind === 'oci-layout',
@@ -484,6 +485,7 @@ Examples:
       };
       let catalog: Catalog;
       if (target.kind === 'registry') {
+        const { openTarget } = await import('../oras/target.js');
         const t = await openTarget(ctx, target.raw, { ...flags, ociLayout: false });
         try {
           const reference = t.reference ?? 'latest';

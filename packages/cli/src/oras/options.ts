@@ -186,3 +186,24 @@ export function splitTags(list: string): string[] {
     .map((t) => t.trim())
     .filter((t) => t !== '');
 }
+
+/** Splits `name[:t1,t2][@digest]`, where the tag part is after the last `/`. */
+export function splitReference(raw: string): {
+  name: string;
+  tags: string[];
+  digest: string | undefined;
+} {
+  let rest = raw;
+  let digest: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at > 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.indexOf(':', slash + 1);
+  if (colon > 0) {
+    return { name: rest.slice(0, colon), tags: splitTags(rest.slice(colon + 1)), digest };
+  }
+  return { name: rest, tags: [], digest };
+}

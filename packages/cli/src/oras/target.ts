@@ -22,7 +22,10 @@ import {
 } from '@wharf/registry-client';
 import type { CommandContext } from '../deps.js';
 import { usageError } from '../usage.js';
-import { parseHeaders, splitTags, type RemoteFlags } from './options.js';
+import { parseHeaders, splitReference, type RemoteFlags } from './options.js';
+
+// Lives in options.ts (no registry client), so a command can split a reference cheaply.
+export { splitReference } from './options.js';
 
 /** What every target can do: read, resolve, list referrers and tags. */
 export type ReadTarget = ReadOnlyGraphTarget & ReferrerLister & TagLister;
@@ -48,27 +51,6 @@ export interface OpenedTarget {
   /** `[registry] <raw>` or `[oci-layout] <raw>`. */
   readonly display: string;
   close(): Promise<void>;
-}
-
-/** Splits `name[:t1,t2][@digest]`, where the tag part is after the last `/`. */
-export function splitReference(raw: string): {
-  name: string;
-  tags: string[];
-  digest: string | undefined;
-} {
-  let rest = raw;
-  let digest: string | undefined;
-  const at = rest.lastIndexOf('@');
-  if (at > 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  const slash = rest.lastIndexOf('/');
-  const colon = rest.indexOf(':', slash + 1);
-  if (colon > 0) {
-    return { name: rest.slice(0, colon), tags: splitTags(rest.slice(colon + 1)), digest };
-  }
-  return { name: rest, tags: [], digest };
 }
 
 /** Reads all of stdin as text (for `--password-stdin`). */
