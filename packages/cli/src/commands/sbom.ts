@@ -44,7 +44,7 @@ interface OutputSpec {
 }
 
 /** Where the SBOM is read from, after looking at prefixes, flags and the file system. */
-type TargetSpec =
+export type TargetSpec =
   | { readonly kind: 'registry'; readonly raw: string }
   | {
       readonly kind: 'oci-layout';
@@ -369,6 +369,66 @@ async function attachSboms(
   return out;
 }
 
+/** Options of {@link catalogTarget}. */
+export interface CatalogTargetOptions {
+  /** `--platform` for an index. */
+  readonly platform?: string;
+  /** `false` for `--no-cache`. */
+  readonly cache?: boolean;
+  readonly onLayer?: (e: LayerProgress) => void;
+}
+
+/**
+ * Catalogs a classified target (`wharf sbom` and `wharf scan`): a registry image, an OCI layout or
+ * archive, or a root filesystem, with the SBOM layer cache in `$XDG_CACHE_HOME/wharf/sbom` unless
+ * disabled (a root filesystem has no layers to cache). `@wharf/sbom` and, for a registry target,
+ * the registry client are loaded only here.
+ */
+export async function catalogTarget(
+  ctx: CommandContext,
+  target: TargetSpec,
+  flags: RemoteFlags,
+  options: CatalogTargetOptions = {},
+): Promise<Catalog> {
+  const { catalogSource, DirectoryLayerCache } = await import('@wharf/sbom');
+  const cache =
+    options.cache === false || target.kind === 'rootfs'
+      ? undefined
+      : new DirectoryLayerCache(join(ctx.paths.cacheDir, 'sbom'));
+  const common = {
+    ...(options.platform !== undefined ? { platform: options.platform } : {}),
+    ...(cache !== undefined ? { cache } : {}),
+    ...(options.onLayer !== undefined ? { onLayer: options.onLayer } : {}),
+    signal: ctx.deps.signal,
+    logger: ctx.logger,
+  };
+  if (target.kind === 'registry') {
+    const { openTarget } = await import('../oras/target.js');
+    const t = await openTarget(ctx, target.raw, { ...flags, ociLayout: false });
+    try {
+      const reference = t.reference ?? 'latest';
+      const descriptor = await t.store.resolve(reference, { signal: ctx.deps.signal });
+      const name = t.reference === undefined ? `${t.name}:latest` : target.raw;
+      const source: SbomSource = { kind: 'image', fetcher: t.store, descriptor, name };
+      return await catalogSource(source, common);
+    } finally {
+      await t.close();
+    }
+  }
+  if (target.kind === 'oci-layout') {
+    return catalogSource(
+      {
+        kind: 'oci-layout',
+        path: target.path,
+        name: target.raw,
+        ...(target.reference !== undefined ? { reference: target.reference } : {}),
+      },
+      common,
+    );
+  }
+  return catalogSource({ kind: 'rootfs', path: target.path, name: target.raw }, common);
+}
+
 /** `wharf sbom`: an SPDX 2.3 / CycloneDX 1.6 / table SBOM of an image or directory, like syft. */
 export function registerSbom(program: Command, context: () => CommandContext): void {
   const cmd = program
@@ -427,8 +487,7 @@ Examples:
     .action(async (rawTarget: string, opts: SbomOptions) => {
       const ctx = context();
       // Loaded here, not at the top: every other wharf command would pay for its modules.
-      const { catalogSource, createdFromEpoch, DirectoryLayerCache, renderCatalog, serializeSbom } =
-        await import('@wharf/sbom');
+      const { createdFromEpoch, renderCatalog, serializeSbom } = await import('@wharf/sbom');
       const outputs = parseOutputs(opts);
       parsePlatform(opts.platform); // a malformed --platform is a usage error (exit 2)
       const flags = remoteFlags(opts);
@@ -472,46 +531,11 @@ Examples:
       }
       const stderrTty = ctx.deps.stderr.isTTY === true && opts.tty !== false;
       const status = new LayerStatus(ctx.deps.stderr, stderrTty, opts.quiet !== true);
-      const cache =
-        opts.cache === false || target.kind === 'rootfs'
-          ? undefined
-          : new DirectoryLayerCache(join(ctx.paths.cacheDir, 'sbom'));
-      const common = {
+      const catalog = await catalogTarget(ctx, target, flags, {
         ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
-        ...(cache !== undefined ? { cache } : {}),
-        signal: ctx.deps.signal,
-        logger: ctx.logger,
+        ...(opts.cache !== undefined ? { cache: opts.cache } : {}),
         onLayer: (e: LayerProgress) => status.layer(e),
-      };
-      let catalog: Catalog;
-      if (target.kind === 'registry') {
-        const { openTarget } = await import('../oras/target.js');
-        const t = await openTarget(ctx, target.raw, { ...flags, ociLayout: false });
-        try {
-          const reference = t.reference ?? 'latest';
-          const descriptor = await t.store.resolve(reference, { signal: ctx.deps.signal });
-          const name = t.reference === undefined ? `${t.name}:latest` : target.raw;
-          const source: SbomSource = { kind: 'image', fetcher: t.store, descriptor, name };
-          catalog = await catalogSource(source, common);
-        } finally {
-          await t.close();
-        }
-      } else if (target.kind === 'oci-layout') {
-        catalog = await catalogSource(
-          {
-            kind: 'oci-layout',
-            path: target.path,
-            name: target.raw,
-            ...(target.reference !== undefined ? { reference: target.reference } : {}),
-          },
-          common,
-        );
-      } else {
-        catalog = await catalogSource(
-          { kind: 'rootfs', path: target.path, name: target.raw },
-          common,
-        );
-      }
+      });
       status.clear();
       reportWarnings(status, ctx, catalog);
       const texts = new Map<SbomFormat, string>();

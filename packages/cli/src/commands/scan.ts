@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
-import { catalogSource, DirectoryLayerCache, hostPlatform, type Catalog } from '@wharf/sbom';
+import { hostPlatform, type Catalog } from '@wharf/sbom';
 import type { ReportFormat, ScanPackage, ScanReport, ScanTarget } from '@wharf/vulndb';
 import type { CommandContext } from '../deps.js';
 import { addAttachSignOptions } from '../notation/flags.js';
@@ -17,7 +17,7 @@ import type { ManifestSignFlags, ManifestSigner } from '../notation/sign-manifes
 import { usageError } from '../usage.js';
 import { VERSION } from '../version.js';
 import { dbDirFor, loadVulnDb } from './db.js';
-import { classifyTarget } from './sbom.js';
+import { catalogTarget, classifyTarget } from './sbom.js';
 
 interface ScanOptions extends RemoteFlags, ManifestSignFlags {
   readonly db?: string;
@@ -116,48 +116,20 @@ async function loadTarget(ctx: CommandContext, raw: string, opts: ScanOptions): 
   }
   const flags = remoteFlags(opts);
   const target = await classifyTarget(ctx.deps.cwd, raw, flags.ociLayout === true);
-  const cache =
-    opts.cache === false || target.kind === 'rootfs'
-      ? undefined
-      : new DirectoryLayerCache(join(ctx.paths.cacheDir, 'sbom'));
-  const common = {
+  const catalog = await catalogTarget(ctx, target, flags, {
     ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
-    ...(cache !== undefined ? { cache } : {}),
-    signal: ctx.deps.signal,
-    logger: ctx.logger,
-  };
-  let catalog: Catalog;
-  let image: Loaded['image'];
-  if (target.kind === 'registry') {
-    const t = await openTarget(ctx, target.raw, { ...flags, ociLayout: false });
-    try {
-      const descriptor = await t.store.resolve(t.reference ?? 'latest', {
-        signal: ctx.deps.signal,
-      });
-      const name = t.reference === undefined ? `${t.name}:latest` : target.raw;
-      catalog = await catalogSource({ kind: 'image', fetcher: t.store, descriptor, name }, common);
-      image = { kind: 'registry', name: splitReference(target.raw).name, archive: false };
-    } finally {
-      await t.close();
-    }
-  } else if (target.kind === 'oci-layout') {
-    catalog = await catalogSource(
-      {
-        kind: 'oci-layout',
-        path: target.path,
-        name: target.raw,
-        ...(target.reference !== undefined ? { reference: target.reference } : {}),
-      },
-      common,
-    );
-    image = {
-      kind: 'oci-layout',
-      name: target.reference === undefined ? target.raw : splitReference(target.raw).name,
-      archive: target.archive,
-    };
-  } else {
-    catalog = await catalogSource({ kind: 'rootfs', path: target.path, name: target.raw }, common);
-  }
+    ...(opts.cache !== undefined ? { cache: opts.cache } : {}),
+  });
+  const image: Loaded['image'] =
+    target.kind === 'registry'
+      ? { kind: 'registry', name: splitReference(target.raw).name, archive: false }
+      : target.kind === 'oci-layout'
+        ? {
+            kind: 'oci-layout',
+            name: target.reference === undefined ? target.raw : splitReference(target.raw).name,
+            archive: target.archive,
+          }
+        : undefined;
   for (const w of catalog.warnings.slice(0, 20)) {
     ctx.deps.stderr.write(
       `Warning: ${w.message}${w.path !== undefined ? ` [${w.path}]` : ''} (${w.code})\n`,
