@@ -11,7 +11,7 @@
 # - Writes .peers/versions.json: tool -> {pinned, reported, path, ...}.
 #
 # Environment:
-#   WHARF_PEERS_ALL=1     also install postgresql, softhsm2 and chromium (slow; off by default)
+#   WHARF_PEERS_ALL=1     also install postgresql and chromium (slow; off by default)
 #   WHARF_PEERS_STRICT=1  tools the module proxy cannot serve (see docs/peers.md) count as failures
 #   WHARF_PEERS_JOBS=N    concurrent Go builds (default 2)
 #   WHARF_PEERS_ONLY="a b" only handle these tools (names as in the summary)
@@ -250,7 +250,7 @@ APT_TOOLS=(
   "openssl|openssl|openssl|1"
   "psql|postgresql-client|postgresql-client-[0-9]*|0"
   "postgres|postgresql|postgresql-[0-9]*|0"
-  "softhsm2-util|softhsm2|softhsm2|0"
+  "softhsm2-util|softhsm2|softhsm2|1"
   "chromium|chromium|chromium|0"
 )
 
