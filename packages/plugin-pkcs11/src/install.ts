@@ -25,18 +25,21 @@ export function pluginEntry(): string {
   return found;
 }
 
-/**
- * Writes the launcher as `<pluginsDir>/pkcs11/notation-pkcs11` (mode 0755, atomically) and
- * returns its path.
- *
- * @example await installPkcs11Plugin(join(homedir(), '.config/notation/plugins'));
- */
-export async function installPkcs11Plugin(pluginsDir: string): Promise<string> {
-  const file = join(pluginsDir, PLUGIN_NAME, pluginExecutableName(PLUGIN_NAME));
+/** Writes the launcher script to `file` (mode 0755, atomically) and returns `file`. */
+export async function writePkcs11Launcher(file: string): Promise<string> {
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, testPluginLauncher(pluginEntry()), { mode: 0o755 });
   await chmod(tmp, 0o755);
   await rename(tmp, file);
   return file;
+}
+
+/**
+ * Writes the launcher as `<pluginsDir>/pkcs11/notation-pkcs11` and returns its path.
+ *
+ * @example await installPkcs11Plugin(join(homedir(), '.config/notation/plugins'));
+ */
+export async function installPkcs11Plugin(pluginsDir: string): Promise<string> {
+  return writePkcs11Launcher(join(pluginsDir, PLUGIN_NAME, pluginExecutableName(PLUGIN_NAME)));
 }

@@ -16,7 +16,7 @@ import { Registry } from '@wharf/registry-client';
 import { requirePeer, startDistribution, type RunningDistribution } from '@wharf/testkit';
 import { pem } from '../../notary/test/pki.js';
 import { wharf, type RunResult } from '../../cli/test/helpers.js';
-import { installPkcs11Plugin } from '../src/index.js';
+import { installPkcs11Plugin, writePkcs11Launcher } from '../src/index.js';
 import { createSoftHsm, haveSoftHsm, PIN, TOKEN, type SoftHsm } from './softhsm.js';
 
 const notation1 = requirePeer('notation1');
@@ -343,5 +343,31 @@ describe.skipIf(!ready)('notation v1.3.2 signs through notation-pkcs11 (SoftHSM)
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/refused the PIN \(CKR_PIN_INCORRECT\)/);
     expect(bad.stdout + bad.stderr).not.toContain(wrongPin);
+  });
+});
+
+describe.skipIf(!ready)('installing notation-pkcs11', () => {
+  it('the launcher installs with wharf plugin install and notation plugin install; both list it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-p11-inst-'));
+    const launcher = await writePkcs11Launcher(join(dir, 'dl', 'notation-pkcs11'));
+    const e = {
+      dir,
+      config: join(dir, '.config', 'notation'),
+      env: { XDG_CONFIG_HOME: join(dir, '.config') },
+    };
+    const installed = await w(e, ['plugin', 'install', '--file', launcher]);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stdout).toContain('Successfully installed plugin pkcs11, version 0.1.0');
+    const ls = await w(e, ['plugin', 'ls']);
+    expect(ls.stdout).toMatch(
+      /^pkcs11 +Wharf PKCS#11 plugin.* +0\.1\.0 +\[SIGNATURE_GENERATOR\.RAW\] +<nil>/m,
+    );
+    const e2 = { ...e, env: { XDG_CONFIG_HOME: join(dir, 'n1config') } };
+    const n1Installed = n1(e2, ['plugin', 'install', '--file', launcher]);
+    expect(n1Installed.code, n1Installed.stdout + n1Installed.stderr).toBe(0);
+    const n1ls = n1(e2, ['plugin', 'ls']);
+    expect(n1ls.stdout).toMatch(
+      /^pkcs11 +Wharf PKCS#11 plugin.* +0\.1\.0 +\[SIGNATURE_GENERATOR\.RAW\] +<nil>/m,
+    );
   });
 });

@@ -19,6 +19,11 @@ export const softhsmUtil = requirePeer('softhsm2-util');
 export const softhsmModule = DEFAULT_MODULE_PATHS.find((p) => existsSync(p));
 /** The suites run when softhsm2-util is installed (its package ships the module). */
 export const haveSoftHsm = softhsmUtil !== undefined;
+if (!haveSoftHsm) {
+  process.stderr.write(
+    'skipping the notation-pkcs11 SoftHSM tests: softhsm2-util is not installed (apt softhsm2, `npm run peers`)\n',
+  );
+}
 
 export const TOKEN = 'wharf-test';
 export const PIN = '26157403';
