@@ -3,11 +3,10 @@
  * the installed launcher, as notation and Wharf run them. Needs `npx tsc -b packages/plugin-pkcs11`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeKeySchema,
   generateSignatureSchema,
@@ -61,6 +60,10 @@ beforeAll(async () => {
   if (!haveSoftHsm) return;
   hsm = createSoftHsm();
   plugin = await installPkcs11Plugin(join(hsm.dir, 'plugins'));
+});
+
+afterAll(() => {
+  if (haveSoftHsm) rmSync(hsm.dir, { recursive: true, force: true });
 });
 
 describe('package', () => {
@@ -238,5 +241,14 @@ describe.skipIf(!haveSoftHsm)('notation-pkcs11 against SoftHSM v2', () => {
       }),
     );
     expect(badModule.errorMessage).toMatch(/module: \/nonexistent\/lib.so does not exist/);
+    const notAModule = errorOf(
+      call('describe-key', {
+        contractVersion: '1.0',
+        keyId: uri,
+        pluginConfig: { pin: PIN, module: hsm.conf },
+      }),
+    );
+    expect(notAModule.errorCode).toBe('ERROR');
+    expect(notAModule.errorMessage).toMatch(/^loading the PKCS#11 module .*softhsm2\.conf: /);
   });
 });
