@@ -1,4 +1,4 @@
-import { isWharfError } from '@wharf/core';
+import { isWharfError } from '@wharf/core/lite';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
 /** Error codes that mean "verification failed" (exit code 3) rather than "something broke". */

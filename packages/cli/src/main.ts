@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isWharfError } from '@wharf/core';
+import { isWharfError } from '@wharf/core/lite';
 import { createCliLogger } from './logger.js';
 import type { CliDeps, CommandContext } from './deps.js';
 import { errorJson, exitCodeFor, formatError } from './errors.js';

@@ -80,6 +80,15 @@ function heavyIn(r: { specifiers: string[]; urls: string[] }): string[] {
   );
 }
 
+/** zod, and the @wharf/core modules that need it (manifest and descriptor parsing). */
+function zodIn(r: { urls: string[] }): string[] {
+  return r.urls.filter(
+    (u) =>
+      u.includes('/node_modules/zod/') ||
+      /\/core\/dist\/(index|manifest|descriptor|internal\/schemas)\.js$/.test(u),
+  );
+}
+
 function deps(): CliDeps & { out: () => string } {
   let out = '';
   return {
@@ -100,6 +109,9 @@ describe('start-up', () => {
     expect(r.urls.some((u) => u.endsWith('/commands/version.js'))).toBe(true);
     expect(heavyIn(r)).toEqual([]);
     expect(r.urls.filter((u) => /\/commands\/(?!version\.js)/.test(u))).toEqual([]);
+    // Errors and references come from @wharf/core/lite: neither zod nor core's manifest parsing.
+    expect(r.urls.some((u) => u.endsWith('/core/dist/lite.js'))).toBe(true);
+    expect(zodIn(r)).toEqual([]);
   });
 
   it('sign, verify, list and inspect --help load no signing or registry library', async () => {
@@ -107,6 +119,7 @@ describe('start-up', () => {
       const r = await importsOf([cmd, '--help'], `${cmd}-help`);
       expect(r.urls.some((u) => u.endsWith(`/commands/${cmd}.js`))).toBe(true);
       expect(heavyIn(r), cmd).toEqual([]);
+      expect(zodIn(r), cmd).toEqual([]);
     }
   });
 
@@ -118,6 +131,7 @@ describe('start-up', () => {
       1,
     );
     expect(heavyIn(r)).toContain('@wharf/notary');
+    expect(zodIn(r)).not.toEqual([]);
   });
 
   it('a warm sbom of an OCI layout loads no registry client, undici or notation', async () => {

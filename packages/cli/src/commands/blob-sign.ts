@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/lite';
 import {
   ALGORITHMS,
   MAX_ENVELOPE_BYTES,

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { WharfError, digestBytes, isDigest, type Descriptor } from '@wharf/core';
+import { WharfError, digestBytes, isDigest, type Descriptor } from '@wharf/core/lite';
 import type { CommandContext } from '../deps.js';
 import { progressFor, remoteCommand, say } from '../oras/command.js';
 import { confirm, jsonText, plainDescriptor, writeStdoutBytes } from '../oras/io.js';

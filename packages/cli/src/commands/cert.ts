@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/lite';
 import {
   generateTestCertificate,
   parseCertificates,

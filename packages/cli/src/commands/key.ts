@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/lite';
 import { LocalKeySigner, findPlugin } from '@wharf/notary';
 import {
   isPluginKey,

@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import tar from 'tar-stream';
 import yauzl from 'yauzl';
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/lite';
 import {
   NotaryPlugin,
   findPlugin,

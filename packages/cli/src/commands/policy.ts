@@ -1,6 +1,6 @@
 import { lstat, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/lite';
 import { parseBlobTrustPolicy, parseOciTrustPolicy } from '@wharf/notary';
 import { readConfigJson, writeFileAtomic } from '@wharf/notation';
 import type { CommandContext } from '../deps.js';

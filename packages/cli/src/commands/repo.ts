@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isDigest } from '@wharf/core';
+import { isDigest } from '@wharf/core/lite';
 import type { CommandContext } from '../deps.js';
 import { formatOption, remoteCommand, say, sayJson } from '../oras/command.js';
 import { parseFormat, remoteFlags } from '../oras/options.js';

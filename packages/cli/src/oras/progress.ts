@@ -1,4 +1,4 @@
-import { ANNOTATION_TITLE, type Descriptor } from '@wharf/core';
+import { ANNOTATION_TITLE, type Descriptor } from '@wharf/core/lite';
 import type { TextOut } from '../deps.js';
 
 /** The verbs a family of commands prints (oras `display/status`). */
