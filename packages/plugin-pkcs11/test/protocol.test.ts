@@ -138,7 +138,7 @@ describe.skipIf(!haveSoftHsm)('notation-pkcs11 against SoftHSM v2', () => {
     }
   });
 
-  it('certChain=<file> replaces the token chain; a chain whose leaf is another key is refused', () => {
+  it('certChain=<file> replaces the token chain (module= given explicitly); a chain whose leaf is another key is refused', () => {
     const p256 = hsm.keys['p256'];
     const rsa = hsm.keys['rsa'];
     if (!p256 || !rsa) throw new Error('fixture');
@@ -147,7 +147,7 @@ describe.skipIf(!haveSoftHsm)('notation-pkcs11 against SoftHSM v2', () => {
     writeFileSync(good, p256.chain.chain.map(pem).join(''));
     const ok = call(
       'generate-signature',
-      signRequest(p256.uri, 'EC-256', 'SHA-256', { certChain: good }),
+      signRequest(p256.uri, 'EC-256', 'SHA-256', { certChain: good, module: hsm.module }),
     );
     expect(ok.status, ok.stderr).toBe(0);
     const other = join(dir, 'other.pem');
