@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { distroFromFields, OS_RELEASE_PATHS } from './catalogers/os-release.js';
 import type { RawPackage } from './catalogers/types.js';
 import { generateCpes } from './identity/cpe.js';
-import { normalizeLicenses } from './identity/license.js';
+import { normalizeLicenses, type KnownLicenses } from './identity/license.js';
 import { formatPurl, scopeToDistro } from './identity/purl.js';
 import type { Distro, Package, PackageLocation, SbomWarning } from './types.js';
 import type { SquashedTree } from './walker/squash.js';
@@ -27,6 +27,7 @@ export function assemblePackages(
   tree: SquashedTree,
   layerDigests: readonly (string | undefined)[],
   distro: Distro | undefined,
+  known?: KnownLicenses,
 ): Package[] {
   const visible = tree.visibleEvidence();
   const owned = new Map<string, readonly string[]>();
@@ -44,7 +45,7 @@ export function assemblePackages(
     for (const e of v.evidence) {
       if (e.kind !== 'packages') continue;
       for (const raw of e.packages) {
-        const pkg = identify(raw, location, distro, owned, copyright);
+        const pkg = identify(raw, location, distro, owned, copyright, known);
         const key = `${pkg.purl}\0${location.path}`;
         if (!out.has(key)) out.set(key, pkg);
       }
@@ -59,6 +60,7 @@ function identify(
   distro: Distro | undefined,
   owned: ReadonlyMap<string, readonly string[]>,
   copyright: ReadonlyMap<string, readonly string[]>,
+  known: KnownLicenses | undefined,
 ): Package {
   let files = raw.files ?? [];
   let licenses = raw.licenses;
@@ -68,7 +70,7 @@ function identify(
     licenses = copyright.get(raw.name) ?? licenses;
   }
   const purl = formatPurl(scopeToDistro(raw.purl, distro));
-  const lic = normalizeLicenses(licenses);
+  const lic = normalizeLicenses(licenses, known);
   const id = createHash('sha256')
     .update([raw.type, raw.name, raw.version, location.path, purl].join('\0'))
     .digest('hex')

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Fetcher } from '@wharf/content';
 import type { Descriptor } from '@wharf/core';
 import { assemblePackages, findDistro } from './assemble.js';
-import { DEFAULT_CATALOGERS } from './catalogers/index.js';
+import { DEFAULT_CATALOGER_NAMES } from './catalogers/names.js';
 import type { Cataloger } from './catalogers/types.js';
 import { SbomError } from './errors.js';
+import { licenseLibraryVersions, type KnownLicenses } from './identity/license.js';
 import { openLayout, resolveImage, type SbomSource } from './source.js';
 import type { Catalog, LayerSummary, SbomWarning, SourceInfo, WalkOptions } from './types.js';
 import {
@@ -14,9 +15,12 @@ import {
   type LayerAnalysis,
 } from './walker/analyse.js';
 import type { LayerCache } from './walker/cache.js';
-import { decompressLayer } from './walker/decompress.js';
-import { directoryEntries, tarEntries } from './walker/entries.js';
 import { SquashedTree } from './walker/squash.js';
+
+// The catalogers, the tar reader and the decompressors are imported only when a layer is
+// actually read: a run that finds every layer in the cache does not pay for loading them.
+const loadCatalogers = async (): Promise<readonly Cataloger[]> =>
+  (await import('./catalogers/index.js')).DEFAULT_CATALOGERS;
 
 /** Options of {@link catalogSource}. */
 export interface CatalogOptions extends WalkOptions {
@@ -41,14 +45,17 @@ export interface LayerProgress {
   readonly cached?: boolean;
 }
 
-/** The cache key of a layer: analyser version, a hash of the options, and the digest. */
+/**
+ * The cache key of a layer: analyser version, a hash of the options (file cap, cataloger names,
+ * license library versions), and the digest.
+ */
 export function layerCacheKey(
   digest: string,
   maxFileBytes: number,
-  catalogers: readonly Cataloger[],
+  catalogers: readonly Pick<Cataloger, 'name'>[],
 ): string {
   const h = createHash('sha256')
-    .update(JSON.stringify([maxFileBytes, catalogers.map((c) => c.name)]))
+    .update(JSON.stringify([maxFileBytes, catalogers.map((c) => c.name), licenseLibraryVersions()]))
     .digest('hex');
   return `v${ANALYSER_VERSION}-${h.slice(0, 8)}/${digest}`;
 }
@@ -57,12 +64,17 @@ async function analyseLayer(
   fetcher: Fetcher,
   layer: Descriptor,
   options: CatalogOptions,
-  catalogers: readonly Cataloger[],
   maxFileBytes: number,
 ): Promise<{ analysis: LayerAnalysis; cached: boolean }> {
-  const key = layerCacheKey(layer.digest, maxFileBytes, catalogers);
+  const names = options.catalogers ?? DEFAULT_CATALOGER_NAMES.map((name) => ({ name }));
+  const key = layerCacheKey(layer.digest, maxFileBytes, names);
   const hit = await options.cache?.get(key);
   if (hit !== undefined && hit.version === ANALYSER_VERSION) return { analysis: hit, cached: true };
+  const [{ decompressLayer }, { tarEntries }, catalogers] = await Promise.all([
+    import('./walker/decompress.js'),
+    import('./walker/entries.js'),
+    options.catalogers ?? loadCatalogers(),
+  ]);
   const signal = options.signal;
   const blob = await fetcher.fetch(layer, signal === undefined ? {} : { signal });
   let tar;
@@ -90,9 +102,12 @@ export async function catalogSource(
   source: SbomSource,
   options: CatalogOptions = {},
 ): Promise<Catalog> {
-  const catalogers = options.catalogers ?? DEFAULT_CATALOGERS;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   if (source.kind === 'rootfs') {
+    const [{ directoryEntries }, catalogers] = await Promise.all([
+      import('./walker/entries.js'),
+      options.catalogers ?? loadCatalogers(),
+    ]);
     const analysis = await analyseEntries(directoryEntries(source.path), {
       catalogers,
       maxFileBytes,
@@ -125,13 +140,7 @@ export async function catalogSource(
   for (const [index, layer] of image.manifest.layers.entries()) {
     const at = { index, total, digest: layer.digest, size: layer.size };
     options.onLayer?.({ phase: 'start', ...at });
-    const { analysis, cached } = await analyseLayer(
-      fetcher,
-      layer,
-      options,
-      catalogers,
-      maxFileBytes,
-    );
+    const { analysis, cached } = await analyseLayer(fetcher, layer, options, maxFileBytes);
     options.onLayer?.({ phase: 'done', ...at, cached });
     analyses.push(analysis);
     layers.push({ digest: layer.digest, mediaType: layer.mediaType, size: layer.size, cached });
@@ -174,6 +183,8 @@ function finish(
   const tree = SquashedTree.build(analyses);
   const warnings: SbomWarning[] = analyses.flatMap((a) => a.warnings);
   const distro = findDistro(tree, warnings);
-  const packages = assemblePackages(tree, digests, distro);
+  // licenses the layers already normalized (from the cache on a warm run)
+  const known: KnownLicenses = new Map(analyses.flatMap((a) => a.licenses));
+  const packages = assemblePackages(tree, digests, distro, known);
   return { source, ...(distro !== undefined ? { distro } : {}), packages, warnings };
 }

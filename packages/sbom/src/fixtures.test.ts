@@ -3,8 +3,8 @@
  * binaries and whiteouts), catalogued by Wharf and by Syft side by side.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { getuid } from 'node:process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import { spdxDocumentSchema } from '../test/spdx-schema.js';
 import { catalogSource } from './catalog.js';
 import { purlWithoutQualifiers } from './identity/purl.js';
 import type { Catalog } from './types.js';
-import { MemoryLayerCache } from './walker/cache.js';
+import { DirectoryLayerCache, MemoryLayerCache } from './walker/cache.js';
+import { writeCycloneDx } from './writers/cyclonedx.js';
 import { writeSpdx } from './writers/spdx.js';
 
 const FIXTURES = ['base', 'node', 'python', 'go', 'whiteout'] as const;
@@ -119,6 +120,45 @@ describe.skipIf(!canBuild)('fixture images', () => {
     const dpkgOwned = catalogs.get('base')?.packages.find((p) => p.name === 'bash')?.files ?? [];
     expect(dpkgOwned).toContain('/bin/bash');
   });
+
+  it.each(['whiteout', 'go'] as const)(
+    'writes byte-identical SPDX and CycloneDX for %s from a cold and a warm on-disk cache',
+    async (fixture) => {
+      const dir = layouts.get(fixture);
+      expect(dir).toBeDefined();
+      const cacheDir = mkdtempSync(join(tmpdir(), 'sbom-fixture-cache-'));
+      try {
+        const disk = new DirectoryLayerCache(cacheDir);
+        const run = async () => {
+          const c = await catalogSource(
+            { kind: 'oci-layout', path: dir ?? '' },
+            { platform: 'linux/amd64', cache: disk },
+          );
+          const created = new Date(0);
+          return {
+            cached: c.source.layers.map((l) => l.cached),
+            spdx: JSON.stringify(writeSpdx(c, { created }), null, 2),
+            cdx: JSON.stringify(writeCycloneDx(c, { created }), null, 2),
+          };
+        };
+        const cold = await run();
+        const warm = await run();
+        expect(cold.cached.every((x) => !x)).toBe(true);
+        expect(warm.cached.every((x) => x)).toBe(true);
+        expect(warm.spdx === cold.spdx, 'SPDX differs between cold and warm').toBe(true);
+        expect(warm.cdx === cold.cdx, 'CycloneDX differs between cold and warm').toBe(true);
+        // and the same as the in-memory cache gave (no lossy JSON round trip)
+        const mem = catalogs.get(fixture);
+        expect(mem).toBeDefined();
+        if (mem !== undefined) {
+          expect(JSON.stringify(writeSpdx(mem, { created: new Date(0) }), null, 2)).toBe(cold.spdx);
+        }
+      } finally {
+        rmSync(cacheDir, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
 
   it('writes schema-valid SPDX for a real image', () => {
     const c = catalogs.get('node');

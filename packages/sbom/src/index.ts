@@ -36,7 +36,12 @@ export {
 export { tarEntries, directoryEntries, type RawEntry } from './walker/entries.js';
 export { decompressLayer, isLayerMediaType } from './walker/decompress.js';
 export { SquashedTree, MAX_LINK_HOPS } from './walker/squash.js';
-export { MemoryLayerCache, DirectoryLayerCache, type LayerCache } from './walker/cache.js';
+export {
+  MemoryLayerCache,
+  DirectoryLayerCache,
+  type LayerCache,
+  type DirectoryLayerCacheOptions,
+} from './walker/cache.js';
 export { type SbomSource, parsePlatform, hostPlatform } from './source.js';
 export {
   catalogSource,

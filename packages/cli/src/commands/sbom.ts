@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ANNOTATION_CREATED, WharfError, type Descriptor } from '@wharf/core';
-import type { Catalog, LayerProgress, SbomFormat, SbomSource } from '@wharf/sbom';
+import type { Catalog, LayerProgress, SbomFormat, SbomSource } from '@wharf/sbom/lite';
 import type { CommandContext, TextOut } from '../deps.js';
 import type { ManifestSignFlags, ManifestSigner } from '../notation/sign-manifest.js';
 import { addAttachSignOptions } from '../notation/flags.js';
@@ -381,8 +381,9 @@ export interface CatalogTargetOptions {
 /**
  * Catalogs a classified target (`wharf sbom` and `wharf scan`): a registry image, an OCI layout or
  * archive, or a root filesystem, with the SBOM layer cache in `$XDG_CACHE_HOME/wharf/sbom` unless
- * disabled (a root filesystem has no layers to cache). `@wharf/sbom` and, for a registry target,
- * the registry client are loaded only here.
+ * disabled (a root filesystem has no layers to cache). `@wharf/sbom/lite` (which loads the
+ * catalogers and the tar reader only on a cache miss) and, for a registry target, the registry
+ * client are loaded only here. A corrupt cache entry is a miss with a warning on the logger.
  */
 export async function catalogTarget(
   ctx: CommandContext,
@@ -390,11 +391,11 @@ export async function catalogTarget(
   flags: RemoteFlags,
   options: CatalogTargetOptions = {},
 ): Promise<Catalog> {
-  const { catalogSource, DirectoryLayerCache } = await import('@wharf/sbom');
+  const { catalogSource, DirectoryLayerCache } = await import('@wharf/sbom/lite');
   const cache =
     options.cache === false || target.kind === 'rootfs'
       ? undefined
-      : new DirectoryLayerCache(join(ctx.paths.cacheDir, 'sbom'));
+      : new DirectoryLayerCache(join(ctx.paths.cacheDir, 'sbom'), { logger: ctx.logger });
   const common = {
     ...(options.platform !== undefined ? { platform: options.platform } : {}),
     ...(cache !== undefined ? { cache } : {}),
@@ -487,7 +488,7 @@ Examples:
     .action(async (rawTarget: string, opts: SbomOptions) => {
       const ctx = context();
       // Loaded here, not at the top: every other wharf command would pay for its modules.
-      const { createdFromEpoch, renderCatalog, serializeSbom } = await import('@wharf/sbom');
+      const { createdFromEpoch, renderCatalog, serializeSbom } = await import('@wharf/sbom/lite');
       const outputs = parseOutputs(opts);
       parsePlatform(opts.platform); // a malformed --platform is a usage error (exit 2)
       const flags = remoteFlags(opts);

@@ -1,5 +1,6 @@
-import spdxCorrect from 'spdx-correct';
-import parseSpdx from 'spdx-expression-parse';
+import { createRequire } from 'node:module';
+import type spdxCorrectFn from 'spdx-correct';
+import type parseSpdxFn from 'spdx-expression-parse';
 
 /** Declared licenses split into one SPDX expression and the leftovers that are not SPDX. */
 export interface NormalizedLicenses {
@@ -7,9 +8,60 @@ export interface NormalizedLicenses {
   readonly names: readonly string[];
 }
 
+/**
+ * Declared license strings already turned into SPDX (`null`: not SPDX), e.g. the ones a cached
+ * layer analysis carries. Keys are trimmed.
+ */
+export type KnownLicenses = ReadonlyMap<string, string | null>;
+
+interface SpdxLibs {
+  readonly correct: typeof spdxCorrectFn;
+  readonly parse: typeof parseSpdxFn;
+}
+
+let libs: SpdxLibs | undefined;
+
+/**
+ * spdx-correct and spdx-expression-parse (CommonJS, with the SPDX id lists) load on first use:
+ * a run whose licenses all come from the layer cache never needs them, and loading them costs
+ * about 20 ms of start-up.
+ */
+function spdxLibs(): SpdxLibs {
+  if (libs === undefined) {
+    const require = createRequire(import.meta.url);
+    libs = {
+      correct: require('spdx-correct') as typeof spdxCorrectFn,
+      parse: require('spdx-expression-parse') as typeof parseSpdxFn,
+    };
+  }
+  return libs;
+}
+
+let versions: string | undefined;
+
+/**
+ * Versions of the license libraries (and of the SPDX id list spdx-correct uses), part of the
+ * layer cache key: an upgrade that normalizes a license differently must not be masked by
+ * analyses cached with the old one.
+ */
+export function licenseLibraryVersions(): string {
+  if (versions === undefined) {
+    const require = createRequire(import.meta.url);
+    const fromCorrect = createRequire(require.resolve('spdx-correct'));
+    const version = (req: NodeJS.Require, name: string): string =>
+      `${name}@${String((req(`${name}/package.json`) as { version?: unknown }).version)}`;
+    versions = [
+      version(require, 'spdx-correct'),
+      version(require, 'spdx-expression-parse'),
+      version(fromCorrect, 'spdx-license-ids'),
+    ].join(',');
+  }
+  return versions;
+}
+
 function validExpression(s: string): boolean {
   try {
-    parseSpdx(s);
+    spdxLibs().parse(s);
     return true;
   } catch {
     return false;
@@ -28,6 +80,19 @@ export function toSpdx(raw: string): string | undefined {
   return result;
 }
 
+/**
+ * The SPDX form of every distinct declared license string in `raw` (trimmed, empty ones left
+ * out), in first-seen order: what a layer analysis stores so a warm run skips {@link toSpdx}.
+ */
+export function spdxTable(raw: Iterable<string>): [string, string | null][] {
+  const out = new Map<string, string | null>();
+  for (const r of raw) {
+    const s = r.trim();
+    if (s !== '' && !out.has(s)) out.set(s, toSpdx(s) ?? null);
+  }
+  return [...out];
+}
+
 function toSpdxUncached(raw: string): string | undefined {
   let s = raw;
   // `(MIT OR Apache-2.0)`: drop redundant outer parentheses
@@ -42,14 +107,14 @@ function toSpdxUncached(raw: string): string | undefined {
   const ops = new Set(['and', 'or', 'AND', 'OR']);
   const fixed: string[] = [];
   let lastOp = 'AND';
+  const { correct } = spdxLibs();
   for (const p of parts) {
     if (ops.has(p)) {
       lastOp = p.toUpperCase();
       continue;
     }
     const c =
-      spdxCorrect(p.replace(/\+$/, '-or-later'), { upgrade: true }) ??
-      spdxCorrect(p, { upgrade: true });
+      correct(p.replace(/\+$/, '-or-later'), { upgrade: true }) ?? correct(p, { upgrade: true });
     if (c === null) return undefined;
     if (fixed.length > 0) fixed.push(lastOp);
     fixed.push(c);
@@ -58,15 +123,24 @@ function toSpdxUncached(raw: string): string | undefined {
   return expr !== '' && validExpression(expr) ? expr : undefined;
 }
 
-/** Normalizes a package's declared licenses: SPDX ones are AND-ed, the rest kept as names. */
-export function normalizeLicenses(raw: readonly string[]): NormalizedLicenses {
+/**
+ * Normalizes a package's declared licenses: SPDX ones are AND-ed, the rest kept as names.
+ * `known` answers for strings already normalized (a cached layer's table); others go through
+ * {@link toSpdx}.
+ */
+export function normalizeLicenses(
+  raw: readonly string[],
+  known?: KnownLicenses,
+): NormalizedLicenses {
   const exprs: string[] = [];
   const names: string[] = [];
   for (const r of raw) {
-    const e = toSpdx(r);
+    const t = r.trim();
+    const k = known?.get(t);
+    const e = k === undefined ? toSpdx(t) : (k ?? undefined);
     if (e !== undefined) {
       if (!exprs.includes(e)) exprs.push(e);
-    } else if (r.trim() !== '' && !names.includes(r.trim())) names.push(r.trim());
+    } else if (t !== '' && !names.includes(t)) names.push(t);
   }
   // split top-level ANDs of plain ids so `MIT`, `MIT AND BSD-2-Clause` do not repeat ids
   const flat = new Set<string>();

@@ -1,5 +1,6 @@
 import type { Cataloger, Evidence, FileMeta } from '../catalogers/types.js';
 import { SbomError } from '../errors.js';
+import { spdxTable } from '../identity/license.js';
 import type { SbomWarning } from '../types.js';
 import type { RawEntry } from './entries.js';
 import {
@@ -10,8 +11,11 @@ import {
   WHITEOUT_PREFIX,
 } from './paths.js';
 
-/** Bumped whenever the analysis or a cataloger changes, so old cache entries are ignored. */
-export const ANALYSER_VERSION = 2;
+/**
+ * Bumped whenever the analysis, its cached form or a cataloger changes, so old cache entries are
+ * ignored (3: `licenses`, the declared licenses normalized to SPDX).
+ */
+export const ANALYSER_VERSION = 3;
 
 /** Bytes of recently read files kept for hard links that point at them. */
 const HARDLINK_KEEP_BYTES = 8 * 1024 * 1024;
@@ -32,6 +36,24 @@ export interface LayerAnalysis {
   readonly opaqueDirs: readonly string[];
   readonly evidence: readonly { readonly path: string; readonly evidence: readonly Evidence[] }[];
   readonly warnings: readonly SbomWarning[];
+  /**
+   * Every declared license string of the evidence (package licenses, Debian copyright files),
+   * trimmed, with its SPDX form or null when it is not SPDX: normalized once here, so a run that
+   * reads the analysis from the cache does not normalize again.
+   */
+  readonly licenses: readonly (readonly [declared: string, spdx: string | null])[];
+}
+
+/** The declared license strings of some evidence, in order (duplicates kept). */
+function* declaredLicenses(
+  evidence: readonly { readonly evidence: readonly Evidence[] }[],
+): Generator<string> {
+  for (const { evidence: list } of evidence) {
+    for (const e of list) {
+      if (e.kind === 'packages') for (const p of e.packages) yield* p.licenses;
+      else if (e.kind === 'dpkg-copyright') yield* e.licenses;
+    }
+  }
 }
 
 export interface AnalyseOptions {
@@ -221,5 +243,13 @@ export async function analyseEntries(
       { cause: err, detail: layer },
     );
   }
-  return { version: ANALYSER_VERSION, entries: records, whiteouts, opaqueDirs, evidence, warnings };
+  return {
+    version: ANALYSER_VERSION,
+    entries: records,
+    whiteouts,
+    opaqueDirs,
+    evidence,
+    warnings,
+    licenses: spdxTable(declaredLicenses(evidence)),
+  };
 }

@@ -1,9 +1,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parseDigest } from '@wharf/core';
+import { parseDigest, type Logger } from '@wharf/core';
 import { SbomError } from '../errors.js';
 import type { LayerAnalysis } from './analyse.js';
+import { validateAnalysis } from './validate.js';
 
 /**
  * Stores per-layer analyses by key (layer digest plus analyser version and options), so layers
@@ -31,27 +32,23 @@ export class MemoryLayerCache implements LayerCache {
 
 const KEY = /^v\d+-[0-9a-f]{8}\/(sha256|sha512):[0-9a-f]+$/;
 
-function isAnalysis(v: unknown): v is LayerAnalysis {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return (
-    typeof o.version === 'number' &&
-    Array.isArray(o.entries) &&
-    Array.isArray(o.whiteouts) &&
-    Array.isArray(o.opaqueDirs) &&
-    Array.isArray(o.evidence) &&
-    Array.isArray(o.warnings)
-  );
+/** Options of {@link DirectoryLayerCache}. */
+export interface DirectoryLayerCacheOptions {
+  /** Told (`warn`) about entries that exist but cannot be read or are corrupt. */
+  readonly logger?: Logger;
 }
 
 /**
  * A cache of gzip'd JSON files under `dir` (`<dir>/<key>.json.gz`), written atomically
- * (temp file + rename). Unreadable or malformed entries count as misses.
+ * (temp file + rename). Every entry read is validated in full; an unreadable or malformed one
+ * counts as a miss (with a warning to the logger) and is overwritten by the fresh analysis.
  */
 export class DirectoryLayerCache implements LayerCache {
   readonly dir: string;
-  constructor(dir: string) {
+  readonly #logger: Logger | undefined;
+  constructor(dir: string, options: DirectoryLayerCacheOptions = {}) {
     this.dir = dir;
+    this.#logger = options.logger;
   }
 
   #file(key: string): string {
@@ -64,18 +61,32 @@ export class DirectoryLayerCache implements LayerCache {
   }
 
   async get(key: string): Promise<LayerAnalysis | undefined> {
+    const file = this.#file(key);
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.#file(key));
-    } catch {
+      bytes = await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#corrupt(file, err);
       return undefined;
     }
+    let value: unknown;
     try {
-      const value: unknown = JSON.parse(gunzipSync(bytes).toString('utf8'));
-      return isAnalysis(value) ? value : undefined;
-    } catch {
+      value = JSON.parse(gunzipSync(bytes).toString('utf8'));
+    } catch (err) {
+      this.#corrupt(file, err);
       return undefined;
     }
+    const checked = validateAnalysis(value);
+    if (!checked.ok) {
+      this.#corrupt(file, checked.reason);
+      return undefined;
+    }
+    return checked.analysis;
+  }
+
+  #corrupt(file: string, why: unknown): void {
+    const reason = why instanceof Error ? why.message : String(why);
+    this.#logger?.warn({ file, reason }, 'layer cache entry unreadable; analysing the layer again');
   }
 
   async set(key: string, analysis: LayerAnalysis): Promise<void> {

@@ -270,6 +270,7 @@ describe('SquashedTree.resolve', () => {
     opaqueDirs: [],
     evidence: [],
     warnings: [],
+    licenses: [],
   });
   it('follows directory symlinks, absolute targets and `..` inside the root', () => {
     const t = SquashedTree.build([
