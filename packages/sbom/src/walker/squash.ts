@@ -1,6 +1,6 @@
 import type { Evidence } from '../catalogers/types.js';
 import type { SbomWarning } from '../types.js';
-import type { LayerAnalysis } from './analyse.js';
+import type { EntryRecord, LayerAnalysis } from './analyse.js';
 import { splitPath } from './paths.js';
 
 interface Node {
@@ -45,11 +45,40 @@ export class SquashedTree {
       }
     }
     for (const path of layer.whiteouts) this.#remove(path);
-    for (const [path, type, link] of layer.entries) {
-      const parts = splitPath(path);
-      const name = parts.pop();
-      if (name === undefined) continue;
-      const parent = this.#ensureDir(parts, index);
+    // Entries come in tar order, so most share the previous entry's directory: its children map
+    // is kept and reused while that directory is unchanged, instead of walking from the root for
+    // every entry (the squash is most of a warm run's own work). Reuse is safe: an entry only
+    // adds or replaces a node inside its own directory, which leaves that directory attached.
+    let lastDir: string | undefined;
+    let lastChildren: Map<string, Node> | undefined;
+    const entries = layer.entries;
+    for (let i = 0; i < entries.length; i++) {
+      // indexed rather than destructured: this loop mostly runs before the JIT has compiled it,
+      // and array destructuring goes through the iterator protocol in the interpreter
+      const entry = entries[i] as EntryRecord;
+      const path = entry[0];
+      const type = entry[1];
+      const link = entry[2];
+      let parent: Map<string, Node>;
+      let name: string | undefined;
+      const slash = path.lastIndexOf('/');
+      if (slash >= 0 && slash < path.length - 1 && !path.includes('//')) {
+        // canonical `/a/b/c`: the directory is everything before the last slash
+        const dir = path.slice(0, slash);
+        name = path.slice(slash + 1);
+        if (dir === lastDir && lastChildren !== undefined) parent = lastChildren;
+        else {
+          parent = this.#ensureDir(splitPath(dir), index);
+          lastDir = dir;
+          lastChildren = parent;
+        }
+      } else {
+        const parts = splitPath(path);
+        name = parts.pop();
+        if (name === undefined) continue;
+        parent = this.#ensureDir(parts, index);
+        lastDir = undefined;
+      }
       const existing = parent.get(name);
       if (existing !== undefined && existing.type === 'd' && type === 'd') {
         existing.layer = index;

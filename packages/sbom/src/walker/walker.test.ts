@@ -291,6 +291,39 @@ describe('SquashedTree.resolve', () => {
   });
 });
 
+describe('SquashedTree.build', () => {
+  const layer = (entries: LayerAnalysis['entries']): LayerAnalysis => ({
+    version: 1,
+    entries,
+    whiteouts: [],
+    opaqueDirs: [],
+    evidence: [],
+    warnings: [],
+    licenses: [],
+  });
+  it('re-walks from the root after an entry replaces the directory the previous ones were in', () => {
+    const t = SquashedTree.build([
+      layer([
+        ['/a', 'd'],
+        ['/a/x', 'f'],
+        ['/a', 'f'],
+        ['/a/y', 'f'],
+        ['/b/c', 'f'],
+        ['/b', 'l', 'a'],
+        ['/b/d', 'f'],
+        ['/e//f', 'f'],
+        ['/e/g', 'f'],
+      ]),
+    ]);
+    expect(t.exists('/a/x')).toBe(false);
+    expect(t.exists('/a/y')).toBe(true);
+    expect(t.exists('/b/c')).toBe(false);
+    expect(t.exists('/b/d')).toBe(true);
+    expect(t.exists('/e/f')).toBe(true);
+    expect(t.exists('/e/g')).toBe(true);
+  });
+});
+
 describe('cancellation', () => {
   it('stops with ABORTED when the signal fires', async () => {
     const ac = new AbortController();
