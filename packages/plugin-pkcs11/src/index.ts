@@ -6,7 +6,9 @@
 export * from './errors.js';
 export * from './uri.js';
 export * from './config.js';
-export * from './plugin.js';
+export * from './metadata.js';
+export { describeKey } from './request.js';
+export { generateSignature } from './plugin.js';
 export * from './main.js';
 export * from './install.js';
 export { TokenSession, type TokenKey } from './token.js';

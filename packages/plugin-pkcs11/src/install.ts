@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pluginExecutableName, testPluginLauncher } from '@wharf/notary';
 import { pluginError } from './errors.js';
-import { PLUGIN_NAME } from './plugin.js';
+import { PLUGIN_NAME } from './metadata.js';
 
 /** The built entry point (from the `.ts` sources under a test runner, `dist/bin.js`). */
 export function pluginEntry(): string {

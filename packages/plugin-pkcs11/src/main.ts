@@ -3,7 +3,7 @@
  * @module
  */
 import { Pkcs11PluginError, type PluginErrorCode } from './errors.js';
-import { describeKey, generateSignature, metadata } from './plugin.js';
+import { metadata } from './metadata.js';
 
 interface Writable {
   write(chunk: string): unknown;
@@ -15,14 +15,15 @@ async function readAll(input: AsyncIterable<unknown>): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function handle(command: string, req: unknown, env: NodeJS.ProcessEnv): unknown {
+/** Each command loads only what it needs: start-up is most of a plugin call's time. */
+async function handle(command: string, req: unknown, env: NodeJS.ProcessEnv): Promise<unknown> {
   switch (command) {
     case 'get-plugin-metadata':
       return metadata();
     case 'describe-key':
-      return describeKey(req, env);
+      return (await import('./request.js')).describeKey(req, env);
     case 'generate-signature':
-      return generateSignature(req, env);
+      return (await import('./plugin.js')).generateSignature(req, env);
     case 'generate-envelope':
     case 'verify-signature':
       throw new Pkcs11PluginError(
@@ -59,7 +60,7 @@ export async function runPlugin(
     if (typeof req !== 'object' || req === null || Array.isArray(req)) {
       throw new Pkcs11PluginError('VALIDATION_ERROR', 'the request must be a JSON object');
     }
-    stdout.write(JSON.stringify(handle(command, req, env)));
+    stdout.write(JSON.stringify(await handle(command, req, env)));
     return 0;
   } catch (err) {
     const code: PluginErrorCode = err instanceof Pkcs11PluginError ? err.code : 'ERROR';

@@ -1,117 +1,27 @@
 /**
- * The plugin's commands (Notary plugin contract 1.0, notary.md §5): `get-plugin-metadata`,
- * `describe-key` and `generate-signature` (capability `SIGNATURE_GENERATOR.RAW`). Requests are
- * checked with zod; responses are checked against `@wharf/notary`'s schemas before they leave.
+ * `generate-signature` (Notary plugin contract 1.0, notary.md §5, capability
+ * `SIGNATURE_GENERATOR.RAW`): the digest is signed on the token, the chain comes from the token
+ * or `certChain`, and the response is checked against `@wharf/notary`'s schema before it leaves.
  * @module
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import {
   ALGORITHMS,
-  PLUGIN_CAPABILITY,
-  PLUGIN_CONTRACT_VERSION,
-  describeKeySchema,
   generateSignatureSchema,
   isIssuedBy,
   isSelfSigned,
   keySpecOf,
   parseCertificate,
   parseCertificates,
-  pluginMetadataSchema,
   verifyWithKey,
   type AlgorithmInfo,
   type Certificate,
-  type DescribeKeyResponse,
   type GenerateSignatureResponse,
-  type PluginMetadata,
 } from '@wharf/notary';
-import { modulePath, resolvePin, type PluginConfig } from './config.js';
 import { pluginError } from './errors.js';
-import { TokenSession, type TokenKey } from './token.js';
-import { parsePkcs11Uri } from './uri.js';
-
-/** The plugin's name (its directory `plugins/pkcs11/` and executable `notation-pkcs11`). */
-export const PLUGIN_NAME = 'pkcs11';
-/** Keep equal to package.json's version (a test checks). */
-export const PLUGIN_VERSION = '0.1.0';
-
-const configSchema = z.record(z.string(), z.string());
-
-const baseRequest = z.object({
-  contractVersion: z.string(),
-  keyId: z.string().min(1, 'keyId is required'),
-  pluginConfig: configSchema.nullish(),
-});
-
-const signRequest = baseRequest.extend({
-  keySpec: z.string(),
-  hashAlgorithm: z.string(),
-  payload: z
-    .string()
-    .min(1, 'payload is required')
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'payload must be standard base64'),
-});
-
-function parse<T>(schema: z.ZodType<T>, req: unknown): T {
-  const r = schema.safeParse(req);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    pluginError('VALIDATION_ERROR', `invalid request: ${where}${issue?.message ?? 'malformed'}`);
-  }
-  return r.data;
-}
-
-function checkContract(version: string): void {
-  if (version !== PLUGIN_CONTRACT_VERSION) {
-    pluginError(
-      'UNSUPPORTED_CONTRACT_VERSION',
-      `contract version ${JSON.stringify(version)} is not supported (only ${PLUGIN_CONTRACT_VERSION})`,
-    );
-  }
-}
-
-/** `get-plugin-metadata`. */
-export function metadata(): PluginMetadata {
-  return pluginMetadataSchema.parse({
-    name: PLUGIN_NAME,
-    description: 'Wharf PKCS#11 plugin: signs with a private key held in a PKCS#11 token (HSM)',
-    version: PLUGIN_VERSION,
-    url: 'https://github.com/wharf/wharf',
-    supportedContractVersions: [PLUGIN_CONTRACT_VERSION],
-    capabilities: [PLUGIN_CAPABILITY.signatureGenerator],
-  });
-}
-
-/** Opens the token of a key id, runs `fn` with its key, and always closes the session. */
-function withKey<T>(
-  keyId: string,
-  config: PluginConfig,
-  env: NodeJS.ProcessEnv,
-  fn: (session: TokenSession, key: TokenKey) => T,
-): T {
-  const uri = parsePkcs11Uri(keyId);
-  const module = modulePath(config);
-  const pin = resolvePin(config, env);
-  const session = TokenSession.open(module, uri, pin);
-  try {
-    return fn(session, session.findKey(uri));
-  } finally {
-    session.close();
-  }
-}
-
-/** `describe-key`: the key spec of the private key the key id names. */
-export function describeKey(
-  req: unknown,
-  env: NodeJS.ProcessEnv = process.env,
-): DescribeKeyResponse {
-  const r = parse(baseRequest, req);
-  checkContract(r.contractVersion);
-  const keySpec = withKey(r.keyId, r.pluginConfig ?? {}, env, (_s, key) => key.keySpec);
-  return describeKeySchema.parse({ keyId: r.keyId, keySpec });
-}
+import { checkContract, parse, signRequest, withKey } from './request.js';
+import type { TokenKey, TokenSession } from './token.js';
 
 /**
  * The chain from the token: the certificate with the key's CKA_ID (its CKA_LABEL when the key

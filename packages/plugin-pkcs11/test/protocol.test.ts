@@ -11,10 +11,18 @@ import {
   describeKeySchema,
   generateSignatureSchema,
   parseCertificate,
+  PLUGIN_CAPABILITY,
+  PLUGIN_CONTRACT_VERSION,
   pluginMetadataSchema,
   verifyWithKey,
 } from '@wharf/notary';
-import { installPkcs11Plugin, PLUGIN_VERSION } from '../src/index.js';
+import {
+  CAPABILITY_RAW,
+  CONTRACT_VERSION,
+  installPkcs11Plugin,
+  metadata,
+  PLUGIN_VERSION,
+} from '../src/index.js';
 import { pem } from '../../notary/test/pki.js';
 import { createSoftHsm, haveSoftHsm, PIN, TOKEN, type SoftHsm } from './softhsm.js';
 
@@ -72,6 +80,12 @@ describe('package', () => {
       version: string;
     };
     expect(PLUGIN_VERSION).toBe(pkg.version);
+  });
+
+  it("metadata's contract version and capability are @wharf/notary's, and it passes the schema", () => {
+    expect(CONTRACT_VERSION).toBe(PLUGIN_CONTRACT_VERSION);
+    expect(CAPABILITY_RAW).toBe(PLUGIN_CAPABILITY.signatureGenerator);
+    expect(pluginMetadataSchema.parse(metadata())).toEqual(metadata());
   });
 });
 
