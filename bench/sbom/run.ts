@@ -14,6 +14,10 @@
  *     license/module lookups, off by default); both runs share one XDG_CACHE_HOME, and the figure used
  *     in ratios is the faster of the two.
  * `wharf version` is timed in each repetition too: the start-up floor every wharf command pays.
+ * Every wharf process runs as `env -u NODE_EXTRA_CA_CERTS node …`: a machine that sets that variable
+ * makes each Node process parse the whole CA bundle at start (about 70 ms here), which syft (Go)
+ * does not pay. When the variable is set, the warm run is also timed once more with it, and that
+ * figure is reported beside the others.
  * Also, to separate the cache's effect from Node's start-up, bench/sbom/catalog-once.ts times one
  * in-process generateSbom (after module loading) in a fresh process, cold and then warm.
  * The median over repetitions is reported. Writes bench/results/sbom/latest.{json,md} (git-ignored).
@@ -89,6 +93,8 @@ interface FixtureResult {
   layers: number;
   wharfCold: Sample;
   wharfWarm: Sample;
+  /** The warm run with NODE_EXTRA_CA_CERTS left set (when this machine sets it). */
+  wharfWarmExtraCa: Sample | undefined;
   syftFirst: Sample;
   syftSecond: Sample;
   /** syft (faster run) / wharf cold: > 1 means Wharf is faster. */
@@ -118,12 +124,21 @@ function countPackages(file: string): number {
 }
 
 const CATALOG_ONCE = path.join(ROOT, 'bench/sbom/catalog-once.ts');
+/** The CA bundle variable of this machine, if set: stripped from every wharf run (see above). */
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
+const NO_EXTRA_CA = ['env', '-u', 'NODE_EXTRA_CA_CERTS'];
+const withoutExtraCa = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+};
 
 /** generateSbom timed inside a fresh process, after its imports (bench/sbom/catalog-once.ts). */
 function catalogOnce(layout: string, cacheDir: string): { ms: number; cachedLayers: number } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CATALOG_ONCE, layout, cacheDir], {
     cwd: ROOT,
     encoding: 'utf8',
+    env: withoutExtraCa(),
   });
   if (r.status !== 0) throw new Error(`catalog-once failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { ms: number; cachedLayers: number };
@@ -144,11 +159,13 @@ function main(): void {
   const work = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-sbom-'));
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work };
   const results: FixtureResult[] = [];
+  const loadAtStart = os.loadavg();
   try {
     for (const name of fixtures) {
       const layout = path.join(root, name);
       const cold: Sample[] = [];
       const warm: Sample[] = [];
+      const warmCa: Sample[] = [];
       const syft1: Sample[] = [];
       const syft2: Sample[] = [];
       const inCold: number[] = [];
@@ -160,10 +177,16 @@ function main(): void {
         const cache = path.join(work, `cache-${name}-${rep}`);
         mkdirSync(cache);
         const env = { ...baseEnv, XDG_CACHE_HOME: cache };
-        const wharf = [process.execPath, ...NODE_ARGS, WHARF, 'sbom', '-q', layout];
-        floor.push(measure([process.execPath, ...NODE_ARGS, WHARF, 'version'], env));
-        cold.push(measure([...wharf, '-o', `spdx-json=${wOut}`], env));
-        warm.push(measure([...wharf, '-o', `spdx-json=${wOut}`], env));
+        const node = [process.execPath, ...NODE_ARGS, WHARF];
+        const wharf = [...NO_EXTRA_CA, ...node, 'sbom', '-q', layout, '-o', `spdx-json=${wOut}`];
+        floor.push(measure([...NO_EXTRA_CA, ...node, 'version'], env));
+        cold.push(measure(wharf, env));
+        warm.push(measure(wharf, env));
+        if (EXTRA_CA !== undefined) {
+          warmCa.push(
+            measure(wharf.slice(NO_EXTRA_CA.length), { ...env, NODE_EXTRA_CA_CERTS: EXTRA_CA }),
+          );
+        }
         const syftEnv = {
           ...baseEnv,
           XDG_CACHE_HOME: path.join(work, `syft-cache-${name}-${rep}`),
@@ -179,7 +202,8 @@ function main(): void {
         syft1.push(measure(syft, syftEnv));
         syft2.push(measure(syft, syftEnv));
         process.stderr.write(
-          `${name} rep ${rep + 1}: wharf cold ${cold.at(-1)?.seconds}s warm ${warm.at(-1)?.seconds}s; ` +
+          `${name} rep ${rep + 1}: wharf cold ${cold.at(-1)?.seconds}s warm ${warm.at(-1)?.seconds}s ` +
+            `(+CA ${warmCa.at(-1)?.seconds ?? 'n/a'}s); ` +
             `syft ${syft1.at(-1)?.seconds}s / ${syft2.at(-1)?.seconds}s\n`,
         );
       }
@@ -200,6 +224,7 @@ function main(): void {
         layers: manifest.layers.length,
         wharfCold: wc,
         wharfWarm: ww,
+        wharfWarmExtraCa: warmCa.length > 0 ? medianSample(warmCa) : undefined,
         syftFirst: s1,
         syftSecond: s2,
         speedupCold: syftBest / wc.seconds,
@@ -219,17 +244,25 @@ function main(): void {
   }
   const f = (n: number, d = 2): string => n.toFixed(d);
   const lines = [
-    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${f(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}; load average at end ${os
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${f(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}; load average at start ${loadAtStart
+      .map((x) => f(x))
+      .join(' ')}, at end ${os
       .loadavg()
       .map((x) => f(x))
       .join(' ')}; ${REPS} repetitions, medians.`,
+    `Every wharf run is \`env -u NODE_EXTRA_CA_CERTS node …\` (${
+      EXTRA_CA === undefined
+        ? 'the variable is not set on this machine'
+        : `this machine sets NODE_EXTRA_CA_CERTS=${EXTRA_CA}; "warm +CA" is the warm run with it left set`
+    }); syft ignores the variable.`,
     '',
-    '| fixture | layers | packages W/S | wharf cold s (MiB) | wharf warm s (MiB) | syft run 1 s (MiB) | syft run 2 s (MiB) | syft/wharf cold | syft/wharf warm | warm vs cold | wharf version s | in-process cold / warm ms | in-process warm vs cold |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| fixture | layers | packages W/S | wharf cold s (MiB) | wharf warm s (MiB) | warm +CA s | syft run 1 s (MiB) | syft run 2 s (MiB) | syft/wharf cold | syft/wharf warm | warm vs cold | wharf version s | in-process cold / warm ms | in-process warm vs cold |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
         `| ${r.fixture.replace(/-[0-9a-f]{12}$/, '')} | ${r.layers} | ${r.packages.wharf}/${r.packages.syft} | ` +
         `${f(r.wharfCold.seconds)} (${f(r.wharfCold.peakRssMiB, 0)}) | ${f(r.wharfWarm.seconds)} (${f(r.wharfWarm.peakRssMiB, 0)}) | ` +
+        `${r.wharfWarmExtraCa === undefined ? 'n/a' : f(r.wharfWarmExtraCa.seconds)} | ` +
         `${f(r.syftFirst.seconds)} (${f(r.syftFirst.peakRssMiB, 0)}) | ${f(r.syftSecond.seconds)} (${f(r.syftSecond.peakRssMiB, 0)}) | ` +
         `${f(r.speedupCold)}× | ${f(r.speedupWarm)}× | ${f(r.warmVsCold, 1)}× | ${f(r.startupFloor.seconds)} | ` +
         `${f(r.inProcess.coldMs, 0)} / ${f(r.inProcess.warmMs, 0)} | ${f(r.inProcess.speedup, 1)}× |`,
