@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProgram, main, type CliDeps } from '@wharf/cli';
-import { tempDir } from './helpers.js';
+import { tempDir, wharf } from './helpers.js';
 import { debianEntries, writeLayout } from './sbom-images.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -14,7 +14,8 @@ const dir = tempDir('wharf-startup-');
 afterAll(() => dir.remove());
 
 // A module-resolution hook (node:module register, on Node 20.6+, 22 and 24) that appends every
-// resolved "specifier<TAB>url" to $WHARF_TEST_IMPORTS; loaded with --import before bin.js.
+// resolved "specifier<TAB>url" to $WHARF_TEST_IMPORTS; loaded with --import before bin.js. Node 20's
+// hooks do not see require(), so at exit the CommonJS module cache is appended too ("require<TAB>path").
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
@@ -28,7 +29,15 @@ const registerFile = join(dir.path, 'register.mjs');
 writeFileSync(hooksFile, HOOKS);
 writeFileSync(
   registerFile,
-  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooksFile).href)});\n`,
+  `import { createRequire, register } from 'node:module';
+import { appendFileSync } from 'node:fs';
+register(${JSON.stringify(pathToFileURL(hooksFile).href)});
+const cache = createRequire(import.meta.url).cache;
+process.on('exit', () => {
+  const rows = Object.keys(cache).map((path) => 'require\\t' + path + '\\n');
+  appendFileSync(process.env.WHARF_TEST_IMPORTS, rows.join(''));
+});
+`,
 );
 
 /** Runs the built binary and returns the specifiers and URLs it imported. */
@@ -36,7 +45,7 @@ async function importsOf(
   args: string[],
   name: string,
   code = 0,
-): Promise<{ specifiers: string[]; urls: string[] }> {
+): Promise<{ specifiers: string[]; urls: string[]; required: string[] }> {
   const log = join(dir.path, `${name}.log`);
   writeFileSync(log, '');
   const status = await new Promise<number | null>((done) => {
@@ -54,7 +63,12 @@ async function importsOf(
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => l.split('\t') as [string, string]);
-  return { specifiers: rows.map((r) => r[0]), urls: rows.map((r) => r[1]) };
+  const esm = rows.filter((r) => r[0] !== 'require');
+  return {
+    specifiers: esm.map((r) => r[0]),
+    urls: esm.map((r) => r[1]),
+    required: rows.filter((r) => r[0] === 'require').map((r) => r[1]),
+  };
 }
 
 const HEAVY = [
@@ -132,6 +146,46 @@ describe('start-up', () => {
     );
     expect(heavyIn(r)).toContain('@wharf/notary');
     expect(zodIn(r)).not.toEqual([]);
+  });
+
+  it('a real verify of a signed OCI layout requires the X.509 ASN.1 packages, not CMS, TSP or OCSP', async () => {
+    const env = { XDG_CONFIG_HOME: dir.path };
+    const layout = join(dir.path, 'signed-layout');
+    await writeLayout(layout, 'v1', [debianEntries()]);
+    expect(
+      (await wharf(['cert', 'generate-test', '--default', 'startup'], { cwd: dir.path, env })).code,
+    ).toBe(0);
+    writeFileSync(
+      join(dir.path, 'notation', 'trustpolicy.oci.json'),
+      JSON.stringify({
+        version: '1.0',
+        trustPolicies: [
+          {
+            name: 'all',
+            registryScopes: ['*'],
+            signatureVerification: { level: 'strict' },
+            trustStores: ['ca:startup'],
+            trustedIdentities: ['*'],
+          },
+        ],
+      }),
+    );
+    expect(
+      (await wharf(['sign', '--oci-layout', `${layout}:v1`], { cwd: dir.path, env })).code,
+    ).toBe(0);
+    const r = await importsOf(
+      ['verify', '--oci-layout', '--scope', 'local/startup', `${layout}:v1`],
+      'verify-signed',
+    );
+    const peculiar = (list: string[]): string[] => [
+      ...new Set(list.flatMap((u) => /\/node_modules\/@peculiar\/([^/]+)\//.exec(u)?.[1] ?? [])),
+    ];
+    // Control: the certificates were parsed (asn1-x509, required by notary's asn1.ts).
+    const required = peculiar(r.required);
+    expect(required).toContain('asn1-x509');
+    // CMS, TSP, OCSP and RSA-PSS are for timestamps and revocation responses, absent here.
+    expect(required.filter((p) => /^asn1-(cms|tsp|ocsp|rsa)$/.test(p))).toEqual([]);
+    expect(heavyIn(r)).toContain('@wharf/notary');
   });
 
   it('a warm sbom of an OCI layout loads no registry client, undici or notation', async () => {

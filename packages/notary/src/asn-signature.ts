@@ -1,7 +1,8 @@
 import { verify, constants, type KeyObject } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { asn1Rsa, asn1Schema } from './asn1.js';
+
+const { AsnConvert } = asn1Schema;
 
 /** Digest OIDs → node hash names. */
 export const DIGEST_OIDS: Readonly<Record<string, string>> = {
@@ -43,7 +44,7 @@ export function verifyAsnSignature(
     const oid = alg.algorithm;
     if (oid === '1.2.840.113549.1.1.10') {
       if (!alg.parameters) return false;
-      const p = AsnConvert.parse(alg.parameters, RsaSaPssParams);
+      const p = AsnConvert.parse(alg.parameters, asn1Rsa().RsaSaPssParams);
       const hash = DIGEST_OIDS[p.hashAlgorithm.algorithm];
       if (!hash || hash === 'sha1') return false;
       return verify(

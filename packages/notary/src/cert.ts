@@ -1,17 +1,19 @@
 import { hash, X509Certificate, type KeyObject } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  AuthorityInfoAccessSyntax,
-  BasicConstraints,
-  Certificate as AsnCertificate,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  KeyUsage,
-  type Name,
-} from '@peculiar/asn1-x509';
+import type { Name } from '@peculiar/asn1-x509';
+import { asn1Schema, asn1X509 } from './asn1.js';
 import { NotaryError, errorMessage } from './errors.js';
 import { readChildren, readTlv } from './der.js';
 import { keySpecOf } from './algorithms.js';
+
+const { AsnConvert } = asn1Schema;
+const {
+  AuthorityInfoAccessSyntax,
+  BasicConstraints,
+  Certificate: AsnCertificate,
+  CRLDistributionPoints,
+  ExtendedKeyUsage,
+  KeyUsage,
+} = asn1X509;
 
 /** Key usage bits (RFC 5280 order, as flags). */
 export const KU = {

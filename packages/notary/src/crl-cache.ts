@@ -8,10 +8,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { CertificateList } from '@peculiar/asn1-x509';
+import { asn1Schema, asn1X509 } from './asn1.js';
 import { NotaryError, errorMessage } from './errors.js';
 import type { RevocationFetcher } from './revocation.js';
+
+const { AsnConvert } = asn1Schema;
+const { CertificateList } = asn1X509;
 
 /** notation's warning when a cache error was discarded. */
 export const CRL_CACHE_WARNING =

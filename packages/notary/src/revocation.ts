@@ -1,25 +1,15 @@
 import { createHash } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  Certificate as AsnCertificate,
-  CertificateList,
-  CRLReason,
-  InvalidityDate,
-} from '@peculiar/asn1-x509';
-import {
-  BasicOCSPResponse,
-  CertID,
-  OCSPRequest,
-  OCSPResponse,
-  OCSPResponseStatus,
-  Request,
-  TBSRequest,
-} from '@peculiar/asn1-ocsp';
+import type { BasicOCSPResponse, CertID } from '@peculiar/asn1-ocsp';
+import type { OctetString } from '@peculiar/asn1-schema';
+import type { CertificateList } from '@peculiar/asn1-x509';
+import { asn1Ocsp, asn1Schema, asn1X509 } from './asn1.js';
 import { verifyAsnSignature } from './asn-signature.js';
 import { EKU, isIssuedBy, parseCertificate, type Certificate } from './cert.js';
 import { readChildren, readTlv } from './der.js';
 import { NotaryError, errorMessage } from './errors.js';
+
+const { AsnConvert } = asn1Schema;
+const { AlgorithmIdentifier, Certificate: AsnCertificate, CRLReason, InvalidityDate } = asn1X509;
 
 /** Per-certificate revocation outcome. */
 export type RevocationStatus = 'good' | 'revoked' | 'unknown' | 'nonRevocable';
@@ -80,7 +70,7 @@ export function checkCrl(
   let tbsRaw: Uint8Array;
   let issuerRaw: Uint8Array;
   try {
-    crl = AsnConvert.parse(crlDer, CertificateList);
+    crl = AsnConvert.parse(crlDer, asn1X509.CertificateList);
     const top = readChildren(
       readTlv(crlDer, 0, 'REVOCATION_INVALID').content,
       'REVOCATION_INVALID',
@@ -137,8 +127,8 @@ function certId(cert: Certificate, issuer: Certificate): CertID {
   const spki = AsnConvert.parse(issuer.der, AsnCertificate).tbsCertificate.subjectPublicKeyInfo
     .subjectPublicKey;
   const sha1 = (b: Uint8Array | ArrayBuffer): OctetString =>
-    new OctetString(createHash('sha1').update(new Uint8Array(b)).digest());
-  return new CertID({
+    new asn1Schema.OctetString(createHash('sha1').update(new Uint8Array(b)).digest());
+  return new (asn1Ocsp().CertID)({
     hashAlgorithm: new AlgorithmIdentifier({ algorithm: '1.3.14.3.2.26', parameters: null }),
     issuerNameHash: sha1(issuer.subjectDer),
     issuerKeyHash: sha1(spki),
@@ -153,8 +143,11 @@ function certId(cert: Certificate, issuer: Certificate): CertID {
 
 /** Builds a DER OCSPRequest for `cert` (CertID hashed with SHA-1, as notation does). */
 export function createOcspRequest(cert: Certificate, issuer: Certificate): Uint8Array {
-  const req = new OCSPRequest({
-    tbsRequest: new TBSRequest({ requestList: [new Request({ reqCert: certId(cert, issuer) })] }),
+  const ocsp = asn1Ocsp();
+  const req = new ocsp.OCSPRequest({
+    tbsRequest: new ocsp.TBSRequest({
+      requestList: [new ocsp.Request({ reqCert: certId(cert, issuer) })],
+    }),
   });
   return new Uint8Array(AsnConvert.serialize(req));
 }
@@ -171,16 +164,17 @@ export function checkOcspResponse(
   issuer: Certificate,
   options: RevocationCheckOptions,
 ): 'good' | 'revoked' | 'unknown' {
+  const ocsp = asn1Ocsp();
   let basic: BasicOCSPResponse;
   let basicDer: Uint8Array;
   try {
-    const resp = AsnConvert.parse(der, OCSPResponse);
-    if (resp.responseStatus !== OCSPResponseStatus.successful)
+    const resp = AsnConvert.parse(der, ocsp.OCSPResponse);
+    if (resp.responseStatus !== ocsp.OCSPResponseStatus.successful)
       invalid(`OCSP responder returned status ${resp.responseStatus}`);
     if (resp.responseBytes?.responseType !== '1.3.6.1.5.5.7.48.1.1')
       invalid('OCSP response is not a basic response');
     basicDer = new Uint8Array(resp.responseBytes.response.buffer);
-    basic = AsnConvert.parse(basicDer, BasicOCSPResponse);
+    basic = AsnConvert.parse(basicDer, ocsp.BasicOCSPResponse);
   } catch (err) {
     if (err instanceof NotaryError) throw err;
     return invalid(`OCSP response is malformed: ${errorMessage(err)}`);

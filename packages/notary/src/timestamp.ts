@@ -1,14 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import {
-  MessageImprint,
-  PKIStatus,
-  TimeStampReq,
-  TimeStampResp,
-  TSTInfo,
-} from '@peculiar/asn1-tsp';
+import type { SignedData } from '@peculiar/asn1-cms';
+import type { TimeStampResp } from '@peculiar/asn1-tsp';
+import { asn1Cms, asn1Schema, asn1Tsp, asn1X509 } from './asn1.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { DIGEST_OIDS, HASH_OIDS, verifyAsnSignature } from './asn-signature.js';
 import {
@@ -22,6 +15,9 @@ import {
 } from './cert.js';
 import { decodeOid, readChildren, readTlv } from './der.js';
 import { NotaryError, errorMessage } from './errors.js';
+
+const { AsnConvert, OctetString } = asn1Schema;
+const { AlgorithmIdentifier } = asn1X509;
 
 /**
  * Obtains an RFC 3161 countersignature. Wharf stamps the primitive signature bytes with the
@@ -90,9 +86,10 @@ export function createTimestampRequest(
   if (nonce.length === 0) nonce = Uint8Array.of(0);
   // DER INTEGER must be positive: prefix 0x00 when the top bit is set.
   const intBytes = (nonce[0] as number) & 0x80 ? Uint8Array.of(0, ...nonce) : nonce;
-  const req = new TimeStampReq({
+  const tsp = asn1Tsp();
+  const req = new tsp.TimeStampReq({
     version: 1,
-    messageImprint: new MessageImprint({
+    messageImprint: new tsp.MessageImprint({
       hashAlgorithm: new AlgorithmIdentifier({
         algorithm: HASH_OIDS[nodeHash(hash)] as string,
         parameters: null,
@@ -120,17 +117,18 @@ export function createTimestampRequest(
  * @throws NotaryError `TIMESTAMP_FAILED` | `TIMESTAMP_INVALID`
  */
 export function parseTimestampResponse(der: Uint8Array, request: TimestampRequest): Uint8Array {
+  const tsp = asn1Tsp();
   let resp: TimeStampResp;
   let tokenDer: Uint8Array;
   try {
-    resp = AsnConvert.parse(der, TimeStampResp);
+    resp = AsnConvert.parse(der, tsp.TimeStampResp);
     const kids = readChildren(readTlv(der, 0, 'TIMESTAMP_INVALID').content, 'TIMESTAMP_INVALID');
     tokenDer = new Uint8Array(kids[1]?.raw ?? new Uint8Array());
   } catch (err) {
     return bad(`response is not a valid TimeStampResp: ${errorMessage(err)}`, err);
   }
   const status = resp.status.status;
-  if (status !== PKIStatus.granted && status !== PKIStatus.grantedWithMods) {
+  if (status !== tsp.PKIStatus.granted && status !== tsp.PKIStatus.grantedWithMods) {
     const text = resp.status.statusString ? [...resp.status.statusString].join('; ') : '';
     throw new NotaryError(
       'TIMESTAMP_FAILED',
@@ -175,16 +173,17 @@ interface DecodedToken {
 }
 
 function decodeToken(der: Uint8Array): DecodedToken {
+  const cms = asn1Cms();
   try {
-    const ci = AsnConvert.parse(der, ContentInfo);
+    const ci = AsnConvert.parse(der, cms.ContentInfo);
     if (ci.contentType !== ID_SIGNED_DATA) bad('token is not CMS SignedData');
-    const sd = AsnConvert.parse(ci.content, SignedData);
+    const sd = AsnConvert.parse(ci.content, cms.SignedData);
     if (sd.encapContentInfo.eContentType !== ID_CT_TSTINFO)
       bad('eContentType is not id-ct-TSTInfo');
     const single = sd.encapContentInfo.eContent?.single;
     const eContent = single ? new Uint8Array(single.buffer) : undefined;
     if (!eContent) bad('token has no TSTInfo content');
-    const tst = AsnConvert.parse(eContent, TSTInfo);
+    const tst = AsnConvert.parse(eContent, asn1Tsp().TSTInfo);
     if (Number(tst.version) !== 1) bad(`TSTInfo version ${String(tst.version)} is not 1`);
     const certificates: Certificate[] = [];
     for (const choice of sd.certificates ?? []) {
