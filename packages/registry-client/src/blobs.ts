@@ -139,13 +139,13 @@ async function openBlob(
       );
     }
   }
+  const rangeable = (response.headers.get('accept-ranges') ?? '').toLowerCase().includes('bytes');
+  const raw = rawBody(response);
+  if (raw) return { body: raw, rangeable };
   if (!response.body) {
     return { body: (async function* () {})(), rangeable: false };
   }
-  return {
-    body: rawBody(response) ?? lockedBody(response.body),
-    rangeable: (response.headers.get('accept-ranges') ?? '').toLowerCase().includes('bytes'),
-  };
+  return { body: lockedBody(response.body), rangeable };
 }
 
 /**

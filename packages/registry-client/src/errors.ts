@@ -1,5 +1,6 @@
 import { WharfError } from '@wharf/core';
 import { discardBody } from './internal/body.js';
+import { bodyChunks, type ResponseLike } from './internal/response.js';
 
 /** One entry of a distribution-spec error body `{"errors":[{code,message,detail}]}`. */
 export interface DistributionError {
@@ -156,10 +157,10 @@ export function parseDistributionErrors(text: string): DistributionError[] {
 export async function registryErrorFromResponse(
   method: string,
   url: string,
-  response: Response,
+  response: ResponseLike,
 ): Promise<RegistryError> {
   let text = '';
-  if (method !== 'HEAD' && response.body) {
+  if (method !== 'HEAD') {
     text = await readTextCapped(response, MAX_ERROR_BODY);
   } else {
     await discardBody(response);
@@ -167,13 +168,13 @@ export async function registryErrorFromResponse(
   return new RegistryError(method, redactUrl(url), response.status, parseDistributionErrors(text));
 }
 
-async function readTextCapped(response: Response, cap: number): Promise<string> {
-  const body = response.body;
+async function readTextCapped(response: ResponseLike, cap: number): Promise<string> {
+  const body = bodyChunks(response);
   if (!body) return '';
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of body.chunks) {
       chunks.push(chunk);
       total += chunk.byteLength;
       if (total >= cap) break;

@@ -10,6 +10,7 @@ import { repositoryScope } from './auth/scope.js';
 import { RegistryClientError, registryErrorFromResponse, redactUrl } from './errors.js';
 import type { RepoContext } from './internal/context.js';
 import { discardBody } from './internal/body.js';
+import type { ResponseLike } from './internal/response.js';
 
 /** Content to upload: bytes, or a one-shot stream. */
 export type UploadContent = Uint8Array | AsyncIterable<Uint8Array>;
@@ -177,7 +178,7 @@ function unwrapContentError(err: unknown): unknown {
   return err;
 }
 
-function checkCommittedDigest(response: Response, desc: Descriptor, url: URL): void {
+function checkCommittedDigest(response: ResponseLike, desc: Descriptor, url: URL): void {
   const got = response.headers.get('docker-content-digest');
   if (got !== null && got !== desc.digest) {
     throw new ContentError(

@@ -106,7 +106,7 @@ export function parseChallenges(header: string): Challenge[] {
 }
 
 /** Reads all `WWW-Authenticate` challenges of a response (several headers are joined by `,`). */
-export function challengesOf(headers: Headers): Challenge[] {
+export function challengesOf(headers: { get(name: string): string | null }): Challenge[] {
   const value = headers.get('www-authenticate');
   return value ? parseChallenges(value) : [];
 }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { RegistryClientError, redactUrl } from '../errors.js';
 import { readBodyCapped, discardBody } from '../internal/body.js';
+import type { ResponseLike } from '../internal/response.js';
 import type { Transport } from '../internal/transport.js';
 
 /** Credentials for one registry (oras-go `auth.Credential`). */
@@ -179,7 +180,7 @@ async function postToken(
 }
 
 async function parseTokenResponse(
-  response: Response,
+  response: ResponseLike,
   method: string,
   url: URL,
   req: TokenRequest,

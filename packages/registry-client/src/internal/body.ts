@@ -1,27 +1,28 @@
 import type { WharfError } from '@wharf/core';
+import { bodyChunks, type ResponseLike } from './response.js';
 
 /**
  * Reads a whole response body, refusing more than `cap` bytes (checked against Content-Length
  * first, then while reading). The body is cancelled when the cap is hit.
  */
 export async function readBodyCapped(
-  response: Response,
+  response: ResponseLike,
   cap: number,
   tooLarge: (size: number | undefined) => WharfError,
 ): Promise<Uint8Array> {
   const declared = response.headers.get('content-length');
+  const body = bodyChunks(response);
   if (declared !== null && Number(declared) > cap) {
-    await response.body?.cancel().catch(() => undefined);
+    await body?.cancel();
     throw tooLarge(Number(declared));
   }
-  const body = response.body;
   if (!body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body.chunks) {
     total += chunk.byteLength;
     if (total > cap) {
-      await body.cancel().catch(() => undefined);
+      await body.cancel();
       throw tooLarge(undefined);
     }
     chunks.push(chunk);
@@ -65,13 +66,13 @@ const DRAIN_LIMIT = 64 * 1024;
  * and JSON errors of a registry) is read to the end instead, keeping the keep-alive connection
  * for the next request; larger or unsized bodies are cancelled.
  */
-export async function discardBody(response: Response): Promise<void> {
-  const body = response.body;
-  if (!body) return;
+export async function discardBody(response: ResponseLike): Promise<void> {
   const declared = Number(response.headers.get('content-length') ?? 'NaN');
+  const body = bodyChunks(response);
+  if (!body) return;
   if (Number.isFinite(declared) && declared <= DRAIN_LIMIT) {
     try {
-      for await (const _chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const _chunk of body.chunks) {
         // read and drop
       }
       return;
@@ -79,5 +80,5 @@ export async function discardBody(response: Response): Promise<void> {
       return;
     }
   }
-  await body.cancel().catch(() => undefined);
+  await body.cancel();
 }
