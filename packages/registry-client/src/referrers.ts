@@ -25,6 +25,10 @@ export class ReferrersState {
   readonly mode: ReferrersMode;
   #support: ReferrersSupport;
   readonly #locks = new Map<string, Promise<void>>();
+  /** Per tag: the batch of changes waiting for the lock (not started yet). */
+  readonly #waiting = new Map<string, TagBatch>();
+  /** Per tag and digest: the newest change this process made (older ones are superseded). */
+  readonly #newest = new Map<string, TagIndexChange>();
 
   constructor(mode: ReferrersMode) {
     this.mode = mode;
@@ -55,6 +59,55 @@ export class ReferrersState {
       if (this.#locks.get(tag) === chained) this.#locks.delete(tag);
     }
   }
+
+  /**
+   * Queues `change` for the next read-modify-write of `tag`: it joins the batch already waiting
+   * for the lock (unless that batch changes the same digest), else starts one. `write` runs
+   * once per batch, under the lock, with all of its changes in arrival order.
+   */
+  enqueue(
+    tag: string,
+    change: TagIndexChange,
+    write: (changes: readonly TagIndexChange[]) => Promise<boolean>,
+  ): TagBatch {
+    this.#newest.set(`${tag} ${changeDigest(change)}`, change);
+    const waiting = this.#waiting.get(tag);
+    if (waiting && !waiting.changes.some((c) => changeDigest(c) === changeDigest(change))) {
+      waiting.changes.push(change);
+      return waiting;
+    }
+    const batch: TagBatch = { changes: [change], written: Promise.resolve(false) };
+    this.#waiting.set(tag, batch);
+    batch.written = this.withLock(tag, () => {
+      if (this.#waiting.get(tag) === batch) this.#waiting.delete(tag);
+      return write(batch.changes);
+    });
+    return batch;
+  }
+
+  /** False once a later change of the same digest in this process replaced `change`. */
+  isNewest(tag: string, change: TagIndexChange): boolean {
+    return this.#newest.get(`${tag} ${changeDigest(change)}`) === change;
+  }
+
+  /** Forgets `change` when it is still the newest of its digest (it is settled). */
+  settle(tag: string, change: TagIndexChange): void {
+    const key = `${tag} ${changeDigest(change)}`;
+    if (this.#newest.get(key) === change) this.#newest.delete(key);
+  }
+}
+
+/** Changes written to a tag index in one read-modify-write. */
+interface TagBatch {
+  readonly changes: TagIndexChange[];
+  /** Settles when the batch's PUT is done: true, or false when nothing needed writing. */
+  written: Promise<boolean>;
+  /** The shared verification read, after the delay (made by the first waiter). */
+  verified?: Promise<readonly Descriptor[]>;
+}
+
+function changeDigest(change: TagIndexChange): string {
+  return 'add' in change ? change.add.digest : change.remove;
 }
 
 /** Options of {@link listReferrers}. */
@@ -257,6 +310,7 @@ function tagIndexProblem(
 /** A change to the tag index: add a referrer, or remove one by digest. */
 export type TagIndexChange = { readonly add: Descriptor } | { readonly remove: string };
 
+/** Whether `entries` already reflect `change`. */
 function applies(entries: readonly Descriptor[], change: TagIndexChange): boolean {
   return 'add' in change
     ? entries.some((e) => e.digest === change.add.digest)
@@ -266,7 +320,17 @@ function applies(entries: readonly Descriptor[], change: TagIndexChange): boolea
 /**
  * Read-modify-write of the tag index. Uses `If-Match` when the registry sent an ETag; either
  * way it re-reads after a short random delay to catch a concurrent writer that overwrote the
- * change (registries that ignore `If-Match`), and re-applies it, up to `attempts` times.
+ * change (registries that ignore `If-Match`, as distribution does), and re-applies it, up to
+ * `attempts` times.
+ *
+ * Cost and guarantee: the in-process lock covers only read → PUT, and changes queued for the
+ * same tag meanwhile go in one PUT (a `copy -r` pushing three referrers of one image at once
+ * writes the index twice, not three times). The wait and the verifying read happen outside
+ * the lock, so the waits of consecutive batches overlap instead of adding up (before: one full
+ * delay per referrer, serialized). The guarantee is unchanged: each change is verified by a
+ * read made at least the delay after the PUT that carried it, and a lost one is written again.
+ * In-process writers cannot lose each other's changes (each reads after the previous PUT), and
+ * a change superseded by a later one of the same digest (add, then remove) is not re-applied.
  *
  * @throws RegistryClientError `REFERRERS_CONFLICT` when the change keeps getting lost
  */
@@ -280,43 +344,75 @@ export async function updateTagIndex(
   const tag = referrersTagFor(subject.digest);
   const attempts = options.attempts ?? 5;
   const delay = options.verifyDelayMs ?? 150;
-  await state.withLock(tag, async () => {
+  try {
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const current = await readTagIndex(ctx, subject, options.signal);
-      if (applies(current.entries, change)) return;
-      const entries =
-        'add' in change
-          ? [...current.entries, change.add]
-          : current.entries.filter((e) => e.digest !== change.remove);
-      const bytes = new TextEncoder().encode(
-        JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: entries }),
+      const batch = state.enqueue(tag, change, (changes) =>
+        writeTagIndex(ctx, subject, tag, changes, attempts, options.signal),
       );
-      const desc: Descriptor = {
-        mediaType: MEDIA_TYPE_OCI_INDEX,
-        digest: digestBytes(bytes),
-        size: bytes.byteLength,
-      };
-      try {
-        await pushManifest(ctx, desc, bytes, tag, {
-          signal: options.signal,
-          ifMatch: current.etag,
-        });
-      } catch (err) {
-        if (isWharfError(err) && 'status' in err && err.status === 412) continue;
-        throw err;
-      }
+      // Nothing written: every change was already in the index (another writer verifies it).
+      if (!(await batch.written)) return;
       // Give a concurrent writer that read before our PUT time to land, then check.
-      await sleep(Math.round(delay * (0.5 + Math.random())), options.signal);
-      const after = await readTagIndex(ctx, subject, options.signal);
-      if (applies(after.entries, change)) return;
+      batch.verified ??= (async () => {
+        await sleep(Math.round(delay * (0.5 + Math.random())), options.signal);
+        return (await readTagIndex(ctx, subject, options.signal)).entries;
+      })();
+      const after = await batch.verified;
+      if (applies(after, change) || !state.isNewest(tag, change)) return;
       ctx.logger.debug(
         { repository: ctx.name, tag, attempt },
         'referrers tag index update lost; retrying',
       );
     }
-    throw new RegistryClientError(
-      'REFERRERS_CONFLICT',
-      `${ctx.registry}/${ctx.name}:${tag}: concurrent updates kept overwriting the referrers index`,
+  } finally {
+    state.settle(tag, change);
+  }
+  throw new RegistryClientError(
+    'REFERRERS_CONFLICT',
+    `${ctx.registry}/${ctx.name}:${tag}: concurrent updates kept overwriting the referrers index`,
+  );
+}
+
+/**
+ * One read-modify-write of the tag index with `changes`, retried on `412` (If-Match failed);
+ * false when every change was already there (nothing written).
+ */
+async function writeTagIndex(
+  ctx: RepoContext,
+  subject: Descriptor,
+  tag: string,
+  changes: readonly TagIndexChange[],
+  attempts: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const current = await readTagIndex(ctx, subject, signal);
+    let entries = current.entries;
+    for (const change of changes) {
+      if (applies(entries, change)) continue;
+      entries =
+        'add' in change
+          ? [...entries, change.add]
+          : entries.filter((e) => e.digest !== change.remove);
+    }
+    if (entries === current.entries) return false;
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: entries }),
     );
-  });
+    const desc: Descriptor = {
+      mediaType: MEDIA_TYPE_OCI_INDEX,
+      digest: digestBytes(bytes),
+      size: bytes.byteLength,
+    };
+    try {
+      await pushManifest(ctx, desc, bytes, tag, { signal, ifMatch: current.etag });
+      return true;
+    } catch (err) {
+      if (isWharfError(err) && 'status' in err && err.status === 412) continue;
+      throw err;
+    }
+  }
+  throw new RegistryClientError(
+    'REFERRERS_CONFLICT',
+    `${ctx.registry}/${ctx.name}:${tag}: concurrent updates kept overwriting the referrers index`,
+  );
 }

@@ -365,4 +365,37 @@ describe.skipIf(!registryBin)('RemoteRepository against distribution', () => {
       expect(digests).toContain(b.desc.digest);
     }
   });
+
+  it('keeps every referrer when one client attaches several to a subject at once (batched writes)', async () => {
+    const { desc: subject } = await pushImage('test/batch', 'v1', enc.encode('batch subject'));
+    const refs = [1, 2, 3, 4].map((n) => {
+      const bytes = manifestBytes(configDesc, [configDesc], {
+        artifactType: 'application/vnd.batch',
+        subject,
+        annotations: { n: String(n) },
+      });
+      return { desc: blob(bytes, MT), bytes };
+    });
+    const counted = faultyFetch();
+    const repo = client({ fetch: counted.fetch, referrersVerifyDelayMs: 100 }).repository(
+      'test/batch',
+    );
+    await Promise.all(refs.map((r) => repo.push(r.desc, r.bytes)));
+    const tag = referrersTagFor(subject.digest);
+    const indexPuts = counted.calls.filter(
+      (c) => c.method === 'PUT' && c.url.endsWith(`/manifests/${tag}`),
+    );
+    expect(indexPuts.length).toBeGreaterThanOrEqual(1);
+    expect(indexPuts.length).toBeLessThanOrEqual(4);
+    const digests = (await client().repository('test/batch').referrers(subject)).map(
+      (d) => d.digest,
+    );
+    expect(digests.sort()).toEqual(refs.map((r) => r.desc.digest).sort());
+    // Deleting one updates the same index through the same path.
+    await repo.delete(refs[1]!.desc);
+    const after = (await client().repository('test/batch').referrers(subject)).map((d) => d.digest);
+    expect(after.sort()).toEqual(
+      [refs[0]!.desc.digest, refs[2]!.desc.digest, refs[3]!.desc.digest].sort(),
+    );
+  });
 });
