@@ -1,5 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFileArg, titleFor } from './files.js';
+import { fetchAll, OciLayoutStore } from '@wharf/content';
+import { isWharfError } from '@wharf/core';
+import { makeWorkDir, parseFileArg, prepareFile, readFileInto, titleFor } from './files.js';
+import { BufferPool, pushBlob, SMALL_BLOB_BYTES } from './push.js';
 import { parseFormat, parseHeaders, remoteFlags } from './options.js';
 import { Progress, PULL_VERBS, PUSH_VERBS, COPY_VERBS, humanSize } from './progress.js';
 import { safeJoin } from './pull.js';
@@ -144,5 +151,59 @@ describe('arguments', () => {
       plainHttp: true,
       header: ['a: b'],
     });
+  });
+});
+
+describe('pushing files', () => {
+  it('sends small files from one reused buffer and large ones streamed, each with its own bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-oras-push-'));
+    const work = await makeWorkDir();
+    try {
+      const files = {
+        'a.bin': randomBytes(300 * 1024),
+        'b.txt': Buffer.from('second file'),
+        'c.bin': randomBytes(SMALL_BLOB_BYTES + 1),
+      };
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+      const store = await OciLayoutStore.open(join(dir, 'layout'), { create: true });
+      const pool = new BufferPool(SMALL_BLOB_BYTES);
+      const progress = new Progress(capture(false).out, PUSH_VERBS, { tty: false, enabled: false });
+      const signal = new AbortController().signal;
+      const descs = [];
+      for (const name of Object.keys(files)) {
+        const blob = await prepareFile(parseFileArg(name), dir, work, {
+          disablePathValidation: false,
+          annotations: undefined,
+        });
+        await pushBlob(store, blob, progress, signal, true, pool);
+        descs.push(blob.descriptor);
+      }
+      for (const [i, bytes] of Object.values(files).entries()) {
+        expect(Buffer.from(await fetchAll(store, descs[i]!))).toEqual(bytes);
+      }
+      // Both small files went through the same buffer: it holds the last one's bytes.
+      const reused = pool.take();
+      expect(reused.subarray(0, files['b.txt'].byteLength)).toEqual(files['b.txt']);
+      expect(pool.take()).not.toBe(reused);
+    } finally {
+      await work.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a file whose size changed after it was hashed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-oras-push-'));
+    try {
+      writeFileSync(join(dir, 'f'), 'twelve bytes');
+      const buf = Buffer.alloc(64);
+      expect((await readFileInto(join(dir, 'f'), 12, buf)).toString()).toBe('twelve bytes');
+      for (const size of [11, 13]) {
+        const err = await readFileInto(join(dir, 'f'), size, buf).catch((e: unknown) => e);
+        expect(isWharfError(err, 'DIGEST_MISMATCH')).toBe(true);
+        expect(String(err)).toMatch(/changed while pushing/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

