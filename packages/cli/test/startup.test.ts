@@ -183,6 +183,9 @@ describe('start-up', () => {
     // Control: the certificates were parsed (asn1-x509, required by notary's asn1.ts).
     const required = peculiar(r.required);
     expect(required).toContain('asn1-x509');
+    // ... and never imported: ESM imports of these CommonJS packages cost a cjs-module-lexer scan
+    // of every file they re-export (Node 20's resolve hook sees imports, not require()).
+    expect(peculiar(r.urls)).toEqual([]);
     // CMS, TSP, OCSP and RSA-PSS are for timestamps and revocation responses, absent here.
     expect(required.filter((p) => /^asn1-(cms|tsp|ocsp|rsa)$/.test(p))).toEqual([]);
     expect(heavyIn(r)).toContain('@wharf/notary');

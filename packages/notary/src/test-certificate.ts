@@ -7,24 +7,25 @@
  * @module
  */
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
+import type { AttributeValue, RelativeDistinguishedName } from '@peculiar/asn1-x509';
+import { asn1Schema, asn1X509 } from './asn1.js';
+import { NotaryError } from './errors.js';
+
+const { AsnConvert, OctetString } = asn1Schema;
+const {
   AlgorithmIdentifier,
   AttributeTypeAndValue,
-  AttributeValue,
-  Certificate as AsnCertificate,
+  Certificate: AsnCertificate,
   ExtendedKeyUsage,
   Extension,
   Extensions,
   KeyUsage,
   KeyUsageFlags,
   Name,
-  RelativeDistinguishedName,
   SubjectPublicKeyInfo,
   TBSCertificate,
   Validity,
-} from '@peculiar/asn1-x509';
-import { NotaryError } from './errors.js';
+} = asn1X509;
 
 /** A generated key pair and certificate, PEM. */
 export interface TestCertificate {
@@ -44,7 +45,7 @@ export interface TestCertificateOptions {
 }
 
 function rdn(oid: string, value: AttributeValue): RelativeDistinguishedName {
-  return new RelativeDistinguishedName([new AttributeTypeAndValue({ type: oid, value })]);
+  return new asn1X509.RelativeDistinguishedName([new AttributeTypeAndValue({ type: oid, value })]);
 }
 
 /**
@@ -68,11 +69,11 @@ export function generateTestCertificate(options: TestCertificateOptions): TestCe
   const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
   const notAfter = new Date(now.getTime() + 24 * 3600_000);
   const name = new Name([
-    rdn('2.5.4.6', new AttributeValue({ printableString: 'US' })),
-    rdn('2.5.4.8', new AttributeValue({ printableString: 'WA' })),
-    rdn('2.5.4.7', new AttributeValue({ printableString: 'Seattle' })),
-    rdn('2.5.4.10', new AttributeValue({ printableString: 'Notary' })),
-    rdn('2.5.4.3', new AttributeValue({ utf8String: options.commonName })),
+    rdn('2.5.4.6', new asn1X509.AttributeValue({ printableString: 'US' })),
+    rdn('2.5.4.8', new asn1X509.AttributeValue({ printableString: 'WA' })),
+    rdn('2.5.4.7', new asn1X509.AttributeValue({ printableString: 'Seattle' })),
+    rdn('2.5.4.10', new asn1X509.AttributeValue({ printableString: 'Notary' })),
+    rdn('2.5.4.3', new asn1X509.AttributeValue({ utf8String: options.commonName })),
   ]);
   const alg = new AlgorithmIdentifier({ algorithm: '1.2.840.113549.1.1.11', parameters: null });
   const serial = randomBytes(16);
