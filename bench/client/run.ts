@@ -1,6 +1,7 @@
 /**
- * Client benchmark: `wharf` (packages/cli/dist/bin.js) against `oras` 1.3 (.peers/bin/oras), one
- * run each, same machine, same registries: two CNCF distribution v3 registries
+ * Client benchmark: `wharf` (packages/cli/dist/bin.js) against `oras` 1.3 (.peers/bin/oras),
+ * `--runs` runs each (default 3, alternating wharf and oras; the median of each measure is
+ * reported), same machine, same registries: two CNCF distribution v3 registries
  * (.peers/bin/registry) on 127.0.0.1 with filesystem storage in a temp dir.
  *
  * Scenarios (default concurrency of each tool):
@@ -10,10 +11,15 @@
  *    on each of those) from the first registry to the second.
  * Both tools pull the same manifest (the one oras pushed) into empty directories. Each command
  * runs under `/usr/bin/time -f '%e %U %S %M'`: wall seconds, user+system CPU seconds, and peak RSS
- * (max RSS of the process tree).
+ * (max RSS of the process tree). Every run pushes to a fresh repository or pulls into an empty
+ * directory, so no run finds the previous one's content.
+ * Environment: both tools get only PATH and HOME; wharf runs as `env -u NODE_EXTRA_CA_CERTS node
+ * …` (this machine sets that variable, which makes every Node process parse the whole CA bundle
+ * at start-up, ~70 ms; Go's oras ignores it). The floor of a Node process (`node -e 0`) and
+ * `wharf version` are measured the same way and printed with the table.
  * Writes bench/results/client/latest.{json,md} (git-ignored) and deletes its temp data.
  *
- * Usage: bench/client/run.sh  (or: npx tsx bench/client/run.ts [--big-mib 512] [--keep])
+ * Usage: bench/client/run.sh  (or: npx tsx bench/client/run.ts [--big-mib 512] [--runs 3] [--keep])
  * Env: ORAS, REGISTRY (paths; default <repo>/.peers/bin/{oras,registry}).
  */
 import { execFile } from 'node:child_process';
@@ -40,6 +46,7 @@ const flagValue = (name: string, def: string): string => {
   return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : def;
 };
 const BIG_MIB = Number(flagValue('--big-mib', '512'));
+const RUNS = Math.max(1, Number(flagValue('--runs', '3')));
 const KEEP = args.includes('--keep');
 const ORAS = process.env.ORAS ?? path.join(ROOT, '.peers/bin/oras');
 const REGISTRY = process.env.REGISTRY ?? path.join(ROOT, '.peers/bin/registry');
@@ -52,9 +59,21 @@ interface Measure {
   peakRssMiB: number;
 }
 
+/** How wharf is started: without NODE_EXTRA_CA_CERTS (see the header). */
+const WHARF_CMD = ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, WHARF];
+
 /** Runs one command under /usr/bin/time; fails loudly when the command fails. */
-function timed(tool: 'wharf' | 'oras', argv: readonly string[], cwd: string): Promise<Measure> {
-  const cmd = tool === 'wharf' ? [process.execPath, WHARF, ...argv] : [ORAS, ...argv];
+function timed(
+  tool: 'wharf' | 'oras' | 'node',
+  argv: readonly string[],
+  cwd: string,
+): Promise<Measure> {
+  const cmd =
+    tool === 'wharf'
+      ? [...WHARF_CMD, ...argv]
+      : tool === 'node'
+        ? ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, ...argv]
+        : [ORAS, ...argv];
   const timeFile = path.join(cwd, `.time-${process.hrtime.bigint()}`);
   return new Promise((resolve, reject) => {
     execFile(
@@ -94,12 +113,31 @@ interface Row {
   scenario: string;
   wharf: Measure;
   oras: Measure;
+  /** Every run, in order. */
+  runs: { wharf: Measure[]; oras: Measure[] };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function medianMeasure(ms: readonly Measure[]): Measure {
+  return {
+    seconds: median(ms.map((m) => m.seconds)),
+    cpuSeconds: median(ms.map((m) => m.cpuSeconds)),
+    peakRssMiB: median(ms.map((m) => m.peakRssMiB)),
+  };
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-client-'));
   const loadStart = os.loadavg();
   const rows: Row[] = [];
+  let floor: { node: Measure; version: Measure } | undefined;
   let a: RunningDistribution | undefined;
   let b: RunningDistribution | undefined;
   try {
@@ -108,19 +146,44 @@ async function main(): Promise<void> {
     const A = a.host;
     const B = b.host;
     const ph = '--plain-http';
+    /**
+     * Runs each tool `RUNS` times, alternating; `w`/`o` get the run number (fresh repositories
+     * and output directories) and `prepare` runs before each command.
+     */
     const both = async (
       scenario: string,
-      w: readonly string[],
-      o: readonly string[],
+      w: (run: number) => readonly string[],
+      o: (run: number) => readonly string[],
       cwd: string,
+      prepare: () => void = () => undefined,
     ): Promise<void> => {
-      process.stderr.write(`${scenario}: wharf…`);
-      const wm = await timed('wharf', w, cwd);
-      process.stderr.write(` ${wm.seconds}s; oras…`);
-      const om = await timed('oras', o, cwd);
-      process.stderr.write(` ${om.seconds}s\n`);
-      rows.push({ scenario, wharf: wm, oras: om });
+      const runs = { wharf: [] as Measure[], oras: [] as Measure[] };
+      process.stderr.write(`${scenario}:`);
+      for (let run = 0; run < RUNS; run++) {
+        prepare();
+        const wm = await timed('wharf', w(run), cwd);
+        prepare();
+        const om = await timed('oras', o(run), cwd);
+        process.stderr.write(` wharf ${wm.seconds}s / oras ${om.seconds}s;`);
+        runs.wharf.push(wm);
+        runs.oras.push(om);
+      }
+      process.stderr.write('\n');
+      rows.push({
+        scenario,
+        wharf: medianMeasure(runs.wharf),
+        oras: medianMeasure(runs.oras),
+        runs,
+      });
     };
+
+    // The floor: a Node process that does nothing, and wharf's smallest command.
+    const floorRuns = { node: [] as Measure[], version: [] as Measure[] };
+    for (let run = 0; run < RUNS; run++) {
+      floorRuns.node.push(await timed('node', ['-e', '0'], work));
+      floorRuns.version.push(await timed('wharf', ['version'], work));
+    }
+    floor = { node: medianMeasure(floorRuns.node), version: medianMeasure(floorRuns.version) };
 
     // One big blob.
     const big = path.join(work, 'big');
@@ -128,16 +191,21 @@ async function main(): Promise<void> {
     randomFile(path.join(big, 'big.bin'), BIG_MIB * 1024 * 1024);
     await both(
       `push 1 × ${BIG_MIB} MiB`,
-      ['push', ph, '--no-tty', `${A}/big-wharf:v1`, 'big.bin'],
-      ['push', ph, '--no-tty', `${A}/big-oras:v1`, 'big.bin'],
+      (r) => ['push', ph, '--no-tty', `${A}/big-wharf-${r}:v1`, 'big.bin'],
+      (r) => ['push', ph, '--no-tty', `${A}/big-oras-${r}:v1`, 'big.bin'],
       big,
     );
     rmSync(path.join(big, 'big.bin'));
+    const cleanOut = (dir: string) => () => {
+      rmSync(path.join(dir, 'out-wharf'), { recursive: true, force: true });
+      rmSync(path.join(dir, 'out-oras'), { recursive: true, force: true });
+    };
     await both(
       `pull 1 × ${BIG_MIB} MiB`,
-      ['pull', ph, '--no-tty', '-o', 'out-wharf', `${A}/big-oras:v1`],
-      ['pull', ph, '--no-tty', '-o', 'out-oras', `${A}/big-oras:v1`],
+      () => ['pull', ph, '--no-tty', '-o', 'out-wharf', `${A}/big-oras-0:v1`],
+      () => ['pull', ph, '--no-tty', '-o', 'out-oras', `${A}/big-oras-0:v1`],
       big,
+      cleanOut(big),
     );
     rmSync(big, { recursive: true, force: true });
 
@@ -152,15 +220,16 @@ async function main(): Promise<void> {
     }
     await both(
       'push 200 × 256 KiB',
-      ['push', ph, '--no-tty', `${A}/small-wharf:v1`, ...names],
-      ['push', ph, '--no-tty', `${A}/small-oras:v1`, ...names],
+      (r) => ['push', ph, '--no-tty', `${A}/small-wharf-${r}:v1`, ...names],
+      (r) => ['push', ph, '--no-tty', `${A}/small-oras-${r}:v1`, ...names],
       small,
     );
     await both(
       'pull 200 × 256 KiB',
-      ['pull', ph, '--no-tty', '-o', 'out-wharf', `${A}/small-oras:v1`],
-      ['pull', ph, '--no-tty', '-o', 'out-oras', `${A}/small-oras:v1`],
+      () => ['pull', ph, '--no-tty', '-o', 'out-wharf', `${A}/small-oras-0:v1`],
+      () => ['pull', ph, '--no-tty', '-o', 'out-oras', `${A}/small-oras-0:v1`],
       small,
+      cleanOut(small),
     );
     rmSync(small, { recursive: true, force: true });
 
@@ -201,23 +270,23 @@ async function main(): Promise<void> {
     }
     await both(
       'copy -r (10 layers, 6 referrers)',
-      [
+      (r) => [
         'cp',
         '-r',
         '--from-plain-http',
         '--to-plain-http',
         '--no-tty',
         `${A}/img:v1`,
-        `${B}/img-wharf:v1`,
+        `${B}/img-wharf-${r}:v1`,
       ],
-      [
+      (r) => [
         'cp',
         '-r',
         '--from-plain-http',
         '--to-plain-http',
         '--no-tty',
         `${A}/img:v1`,
-        `${B}/img-oras:v1`,
+        `${B}/img-oras-${r}:v1`,
       ],
       cp,
     );
@@ -232,7 +301,11 @@ async function main(): Promise<void> {
   const md = [
     `Machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}; Node ${process.version}.`,
     `When: ${new Date().toISOString()}; load average (1/5/15 min) at start ${loadStart.map(fmt).join(' ')}, at end ${loadEnd.map(fmt).join(' ')} (shared machine).`,
-    `Command: bench/client/run.sh (npx tsx bench/client/run.ts --big-mib ${BIG_MIB}); registries: 2 × distribution v3 (filesystem, temp dir), 127.0.0.1, plain HTTP; one run each.`,
+    `Command: bench/client/run.sh (npx tsx bench/client/run.ts --big-mib ${BIG_MIB} --runs ${RUNS}); registries: 2 × distribution v3 (filesystem, temp dir), 127.0.0.1, plain HTTP; ${RUNS} runs each, alternating, median of each measure.`,
+    `wharf runs as \`env -u NODE_EXTRA_CA_CERTS node packages/cli/dist/bin.js\` (both tools get only PATH and HOME).`,
+    floor
+      ? `Floor (same medians): \`node -e 0\` ${fmt(floor.node.seconds)} s, ${fmt(floor.node.cpuSeconds)} s CPU, ${floor.node.peakRssMiB} MiB peak RSS; \`wharf version\` ${fmt(floor.version.seconds)} s, ${fmt(floor.version.cpuSeconds)} s CPU, ${floor.version.peakRssMiB} MiB.`
+      : '',
     '',
     '| Scenario | wharf s | oras s | wall ratio | wharf CPU s | oras CPU s | CPU ratio | wharf RSS MiB | oras RSS MiB | RSS ratio |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -245,7 +318,8 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     path.join(outDir, 'latest.json'),
-    JSON.stringify({ bigMiB: BIG_MIB, loadStart, loadEnd, rows }, null, 2) + '\n',
+    JSON.stringify({ bigMiB: BIG_MIB, runs: RUNS, loadStart, loadEnd, floor, rows }, null, 2) +
+      '\n',
   );
   writeFileSync(path.join(outDir, 'latest.md'), md + '\n');
   process.stdout.write(md + '\n');

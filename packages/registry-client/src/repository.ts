@@ -62,7 +62,11 @@ export interface RepositoryOptions {
   readonly manifestMediaTypes?: readonly string[];
   /** Attempts of a referrers tag-index update; default 5. */
   readonly referrersUpdateAttempts?: number;
-  /** Delay before re-reading the tag index to detect a lost update; default 150 ms. */
+  /**
+   * Delay (±50 % jitter) between a tag-index PUT and the read that checks no concurrent writer
+   * overwrote it; default 150 ms. Taken outside the in-process lock, once per batch of changes
+   * to one subject's index, so several referrers pushed at once share it.
+   */
   readonly referrersVerifyDelayMs?: number;
 }
 
