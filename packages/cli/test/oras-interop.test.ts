@@ -153,6 +153,11 @@ describe.skipIf(!oras)("Wharf's registry: push, pull, attach, discover both ways
       Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256)),
     );
     writeFileSync(join(dir.path, 'sig.json'), '{"sig":1}');
+    // Over 1 MiB: pushed and pulled streamed (smaller files go through one buffer each way).
+    writeFileSync(
+      join(dir.path, 'big.dat'),
+      Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => (i * 13) % 251)),
+    );
   });
   afterAll(async () => {
     await reg?.stop();
@@ -168,6 +173,7 @@ describe.skipIf(!oras)("Wharf's registry: push, pull, attach, discover both ways
       ref,
       'hi.txt',
       'bin.dat:application/octet-stream',
+      'big.dat',
     ]);
     expect(pushed.code, pushed.stderr).toBe(0);
     const digest = (JSON.parse(pushed.stdout) as { digest: string }).digest;
@@ -178,8 +184,8 @@ describe.skipIf(!oras)("Wharf's registry: push, pull, attach, discover both ways
       files: { path: string; digest: string }[];
     };
     expect(doc.reference).toBe(`${reg.host}/o2w@${digest}`);
-    expect(doc.files).toHaveLength(2);
-    for (const f of ['hi.txt', 'bin.dat']) {
+    expect(doc.files).toHaveLength(3);
+    for (const f of ['hi.txt', 'bin.dat', 'big.dat']) {
       expect(readFileSync(join(dir.path, 'o2w', f))).toEqual(readFileSync(join(dir.path, f)));
     }
     expect((await w(['resolve', ref])).stdout.trim()).toBe(digest);
@@ -190,7 +196,7 @@ describe.skipIf(!oras)("Wharf's registry: push, pull, attach, discover both ways
 
   it('wharf push → oras pull: same digests and bytes; text output like oras', async () => {
     const ref = `${reg.host}/w2o:v1,v2`;
-    const pushed = await w(['push', ref, 'hi.txt', 'bin.dat']);
+    const pushed = await w(['push', ref, 'hi.txt', 'bin.dat', 'big.dat']);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toMatch(/^Uploading [0-9a-f]{12} hi\.txt$/m);
     expect(pushed.stdout).toMatch(/^Uploaded {2}[0-9a-f]{12} bin\.dat$/m);
@@ -204,7 +210,7 @@ describe.skipIf(!oras)("Wharf's registry: push, pull, attach, discover both ways
     const pulled = await o(['pull', '-o', 'w2o', `${reg.host}/w2o:v2`]);
     expect(pulled.code, pulled.stderr).toBe(0);
     expect(pulled.stdout).toContain(`Digest: ${digest}`);
-    for (const f of ['hi.txt', 'bin.dat']) {
+    for (const f of ['hi.txt', 'bin.dat', 'big.dat']) {
       expect(readFileSync(join(dir.path, 'w2o', f))).toEqual(readFileSync(join(dir.path, f)));
     }
   });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -120,15 +120,26 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Blobs up to this size are collected in memory and written with one call (no stream objects). */
+const SMALL_FILE_BYTES = 1024 * 1024;
+
 /** Writes a stream to `target` atomically (temp file + rename, which replaces a link, never follows it). */
 async function writeAtomic(
   parent: string,
   target: string,
   source: AsyncIterable<Uint8Array>,
   signal: AbortSignal,
+  size: number,
 ): Promise<void> {
   const tmp = join(parent, `.wharf-${randomBytes(6).toString('hex')}.tmp`);
   try {
+    if (size <= SMALL_FILE_BYTES) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of source) chunks.push(chunk);
+      await writeFile(tmp, Buffer.concat(chunks), { flag: 'wx', signal });
+      await rename(tmp, join(parent, target.slice(dirname(target).length + 1)));
+      return;
+    }
     // A 1 MiB write buffer: while one write is in flight the next 64 KiB socket chunks queue
     // and go out in one writev (16 KiB default: one write syscall per chunk).
     await pipeline(
@@ -307,7 +318,7 @@ export async function pullFiles(
         );
       } else {
         const parent = await safeParent(root, target, options.allowTraversal);
-        await writeAtomic(parent, target, source, options.signal);
+        await writeAtomic(parent, target, source, options.signal, desc.size);
       }
     } catch (err) {
       progress.fail(desc);
