@@ -55,8 +55,8 @@ export function safeJoin(outDir: string, title: string, allowTraversal: boolean)
  * Creates `dir` under `root` one component at a time, refusing any existing component that is
  * (or leads through) a symbolic link out of `root`, so nothing is created outside it.
  */
-async function safeMkdir(root: string, dir: string): Promise<string> {
-  const realRoot = await realpath(root);
+async function safeMkdir(root: string, dir: string, rootReal?: Promise<string>): Promise<string> {
+  const realRoot = await (rootReal ?? realpath(root));
   let current = realRoot;
   for (const part of relative(root, dir)
     .split(sep)
@@ -87,14 +87,22 @@ async function safeMkdir(root: string, dir: string): Promise<string> {
   return current;
 }
 
-/** Creates the parent of `target` safely; returns its real path. */
-async function safeParent(root: string, target: string, allowTraversal: boolean): Promise<string> {
+/**
+ * Creates the parent of `target` safely; returns its real path. `rootReal` is the real path of
+ * `root` when the caller already has it (a pull resolves it once, not once per file).
+ */
+async function safeParent(
+  root: string,
+  target: string,
+  allowTraversal: boolean,
+  rootReal?: Promise<string>,
+): Promise<string> {
   const parent = dirname(target);
   if (allowTraversal) {
     await mkdir(parent, { recursive: true });
     return parent;
   }
-  return safeMkdir(root, parent);
+  return safeMkdir(root, parent, rootReal);
 }
 
 /** One file written by pull (the JSON `files[]` entry). */
@@ -297,6 +305,8 @@ export async function pullFiles(
   });
   const seen = new Set<string>();
   const unique = plan.filter((p) => (seen.has(p.target) ? false : (seen.add(p.target), true)));
+  const rootReal = realpath(root);
+  rootReal.catch(() => undefined); // awaited per file; no file, no unhandled rejection
   return mapLimit(unique, options.concurrency, async ({ desc, target }) => {
     const unpackDir = desc.annotations?.[ANNOTATION_ORAS_CONTENT_UNPACK] === 'true';
     if (options.keepOld && (await exists(target))) {
@@ -317,7 +327,7 @@ export async function pullFiles(
           options,
         );
       } else {
-        const parent = await safeParent(root, target, options.allowTraversal);
+        const parent = await safeParent(root, target, options.allowTraversal, rootReal);
         await writeAtomic(parent, target, source, options.signal, desc.size);
       }
     } catch (err) {
