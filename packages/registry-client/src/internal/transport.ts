@@ -16,7 +16,8 @@ export type { ResponseLike } from './response.js';
  * undici's Agent, connector and `request`, loaded from their own modules: undici's index also
  * loads fetch, cookies, the cache, mocks and WebSocket (measured: 0.15 s vs 0.05 s CPU and
  * 58 vs 50 MiB RSS for `node -e "require(…)"`), none of which the client uses. undici has no
- * `exports` map, so these paths are public files; the registry-client tests exercise them.
+ * `exports` map, so Node resolves these internal files; a release that moves them fails every
+ * registry-client test (modules.test.ts checks which undici modules a request loads).
  */
 const requireCjs = createRequire(import.meta.url);
 const Agent = requireCjs('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
@@ -401,8 +402,8 @@ export class Transport {
   /**
    * Streamed uploads go through undici's `request`, not `fetch`: fetch held on to the whole
    * request body (measured: ~129 MiB of live ArrayBuffers for a 128 MiB upload; 631 MiB peak
-   * RSS for 512 MiB), `request` streams it with socket backpressure (~32 MiB). The answer is
-   * answered as a {@link NodeResponse}.
+   * RSS for 512 MiB), `request` streams it with socket backpressure (~32 MiB). The answer is a
+   * {@link NodeResponse}.
    */
   async #streamUpload(
     url: URL,
