@@ -339,11 +339,18 @@ export async function updateTagIndex(
   state: ReferrersState,
   subject: Descriptor,
   change: TagIndexChange,
-  options: { signal?: AbortSignal | undefined; attempts?: number; verifyDelayMs?: number } = {},
+  options: {
+    signal?: AbortSignal | undefined;
+    attempts?: number;
+    verifyDelayMs?: number;
+    /** Called once, when the first PUT carrying `change` landed (before the verification). */
+    onWritten?: () => void;
+  } = {},
 ): Promise<void> {
   const tag = referrersTagFor(subject.digest);
   const attempts = options.attempts ?? 5;
   const delay = options.verifyDelayMs ?? 150;
+  let onWritten = options.onWritten;
   try {
     for (let attempt = 0; attempt < attempts; attempt++) {
       const batch = state.enqueue(tag, change, (changes) =>
@@ -351,6 +358,8 @@ export async function updateTagIndex(
       );
       // Nothing written: every change was already in the index (another writer verifies it).
       if (!(await batch.written)) return;
+      onWritten?.();
+      onWritten = undefined;
       // Give a concurrent writer that read before our PUT time to land, then check.
       batch.verified ??= (async () => {
         await sleep(Math.round(delay * (0.5 + Math.random())), options.signal);

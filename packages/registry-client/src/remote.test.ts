@@ -391,11 +391,57 @@ describe.skipIf(!registryBin)('RemoteRepository against distribution', () => {
       (d) => d.digest,
     );
     expect(digests.sort()).toEqual(refs.map((r) => r.desc.digest).sort());
+    // Deferred verification: push returns once the index PUT landed, before the check; a stale
+    // writer overwrites the index right after that PUT, and settleReferrers() puts the entry back.
+    const late = manifestBytes(configDesc, [configDesc], {
+      artifactType: 'application/vnd.batch',
+      subject,
+      annotations: { n: 'late' },
+    });
+    const lateDesc = blob(late, MT);
+    const staleIndex = enc.encode(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{ ...refs[0]!.desc, artifactType: 'application/vnd.batch' }],
+      }),
+    );
+    let overwritten = false;
+    const racing = faultyFetch(async (url, init, res) => {
+      if (!overwritten && init?.method === 'PUT' && url.pathname.endsWith(`/manifests/${tag}`)) {
+        overwritten = true;
+        const stale = await fetch(url.href.split('?')[0] as string, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+          body: staleIndex,
+        });
+        expect(stale.status).toBe(201);
+      }
+      return res;
+    });
+    const deferred = client({
+      fetch: racing.fetch,
+      referrersDeferVerification: true,
+      referrersVerifyDelayMs: 200,
+    }).repository('test/batch');
+    const tagReads = () =>
+      racing.calls.filter((c) => c.method === 'GET' && c.url.endsWith(`/manifests/${tag}`)).length;
+    await deferred.push(lateDesc, late);
+    expect(overwritten).toBe(true);
+    expect(tagReads()).toBe(1); // the read before the PUT; the check waits ≥ 100 ms
+    await deferred.settleReferrers();
+    expect(tagReads()).toBeGreaterThanOrEqual(3); // check, re-read and re-apply, check again
+    const healed = (await client().repository('test/batch').referrers(subject)).map(
+      (d) => d.digest,
+    );
+    expect(healed.sort()).toEqual([refs[0]!.desc.digest, lateDesc.digest].sort());
+    // Put the others back for the deletion below.
+    await Promise.all(refs.slice(1).map((r) => repo.push(r.desc, r.bytes)));
     // Deleting one updates the same index through the same path.
     await repo.delete(refs[1]!.desc);
     const after = (await client().repository('test/batch').referrers(subject)).map((d) => d.digest);
     expect(after.sort()).toEqual(
-      [refs[0]!.desc.digest, refs[2]!.desc.digest, refs[3]!.desc.digest].sort(),
+      [refs[0]!.desc.digest, refs[2]!.desc.digest, refs[3]!.desc.digest, lateDesc.digest].sort(),
     );
   });
 });

@@ -39,6 +39,7 @@ import {
   type ReferrersSupport,
 } from './referrers.js';
 import { repositoryScope } from './auth/scope.js';
+import { RegistryClientError } from './errors.js';
 import type { Registry } from './registry.js';
 import { mountBlob, pushBlob } from './uploads.js';
 
@@ -68,6 +69,14 @@ export interface RepositoryOptions {
    * to one subject's index, so several referrers pushed at once share it.
    */
   readonly referrersVerifyDelayMs?: number;
+  /**
+   * Let a manifest push return once the tag-index PUT carrying its referrer entry landed, and
+   * run the lost-update check (delay, re-read, re-apply) in the background; `settleReferrers()`
+   * waits for every pending check and throws the first failure (`REFERRERS_CONFLICT`). For
+   * callers that push many referrers in one go (`copy -r`) and settle before reporting
+   * success: the checks of all levels overlap. Default false (each push waits for its check).
+   */
+  readonly referrersDeferVerification?: boolean;
 }
 
 /**
@@ -86,6 +95,9 @@ export class RemoteRepository implements GraphTarget, Deleter, TagLister, Mounte
   readonly #ctx: RepoContext;
   readonly #referrers: ReferrersState;
   readonly #options: RepositoryOptions;
+  /** Background referrers checks (`referrersDeferVerification`) and their failures. */
+  readonly #pendingChecks = new Set<Promise<void>>();
+  readonly #checkFailures: Error[] = [];
 
   constructor(registry: Registry, name: string, options: RepositoryOptions = {}) {
     this.registry = registry;
@@ -204,13 +216,58 @@ export class RemoteRepository implements GraphTarget, Deleter, TagLister, Mounte
     }
     if (this.#referrers.mode === 'api') return;
     this.#referrers.detect('unsupported');
-    await updateTagIndex(
+    if (!this.#options.referrersDeferVerification) {
+      await updateTagIndex(
+        this.#ctx,
+        this.#referrers,
+        subject,
+        { add: entry },
+        this.#updateOptions(signal),
+      );
+      return;
+    }
+    let written = false;
+    let markWritten!: () => void;
+    const landed = new Promise<void>((resolve) => (markWritten = resolve));
+    const update = updateTagIndex(
       this.#ctx,
       this.#referrers,
       subject,
       { add: entry },
-      this.#updateOptions(signal),
+      {
+        ...this.#updateOptions(signal),
+        onWritten: () => {
+          written = true;
+          markWritten();
+        },
+      },
     );
+    // A failure before the PUT landed is this push's own error (thrown below); after it, it
+    // belongs to the background check and surfaces in settleReferrers().
+    const check = update.then(
+      () => undefined,
+      (err: unknown) => {
+        if (!written) return;
+        this.#checkFailures.push(
+          err instanceof Error ? err : new RegistryClientError('REFERRERS_CONFLICT', String(err)),
+        );
+      },
+    );
+    this.#pendingChecks.add(check);
+    void check.then(() => this.#pendingChecks.delete(check));
+    await Promise.race([landed, update]);
+  }
+
+  /**
+   * Waits for the background referrers checks of `referrersDeferVerification` (none otherwise)
+   * and throws the first failure, if any.
+   * @throws RegistryClientError `REFERRERS_CONFLICT`
+   */
+  async settleReferrers(): Promise<void> {
+    while (this.#pendingChecks.size > 0) await Promise.all([...this.#pendingChecks]);
+    const failure = this.#checkFailures.shift();
+    this.#checkFailures.length = 0;
+    if (failure !== undefined) throw failure;
   }
 
   #updateOptions(signal: AbortSignal | undefined) {

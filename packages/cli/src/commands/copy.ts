@@ -76,6 +76,9 @@ Examples:
           {
             create: true,
             multipleTags: true,
+            // copy -r pushes referrers level by level; their tag-index checks overlap and are
+            // awaited at the end of copyArtifact.
+            deferReferrersVerification: true,
           },
         );
         try {
@@ -93,9 +96,15 @@ Examples:
               },
               progress,
             );
+          } catch (err) {
+            // Let the background tag-index checks finish before the connections close.
+            await dst.repository?.settleReferrers().catch(() => undefined);
+            throw err;
           } finally {
             progress.stop();
           }
+          // Every referrer's tag-index update is checked before success is reported.
+          await dst.repository?.settleReferrers();
           const store = requireWritable(dst);
           for (const tag of dst.tags.slice(1)) {
             await store.tag(root, tag, { signal: ctx.deps.signal });

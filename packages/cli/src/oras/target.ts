@@ -167,6 +167,11 @@ export interface OpenTargetOptions {
   readonly create?: boolean;
   /** Allow `name:t1,t2`. */
   readonly multipleTags?: boolean;
+  /**
+   * Registry targets: referrer pushes return before their tag-schema check, which the caller
+   * must await with `repository.settleReferrers()` (`copy -r`).
+   */
+  readonly deferReferrersVerification?: boolean;
 }
 
 /** Opens `raw` as a registry repository or, with `--oci-layout`, an OCI layout. */
@@ -197,7 +202,10 @@ export async function openTarget(
     parts.tags.length > 0 ? `${parts.name}:${parts.tags[0] ?? ''}` : parts.name,
   );
   const registry = await openRegistry(ctx, base.registry, flags);
-  const repository = registry.repository(base.repository);
+  const repository = registry.repository(
+    base.repository,
+    options.deferReferrersVerification ? { referrersDeferVerification: true } : {},
+  );
   return {
     kind: 'registry',
     store: repository,
