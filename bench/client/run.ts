@@ -20,7 +20,8 @@
  * Writes bench/results/client/latest.{json,md} (git-ignored) and deletes its temp data.
  *
  * Usage: bench/client/run.sh  (or: npx tsx bench/client/run.ts [--big-mib 512] [--runs 3] [--keep])
- * Env: ORAS, REGISTRY (paths; default <repo>/.peers/bin/{oras,registry}).
+ * Env: ORAS, REGISTRY, WHARF (paths; default <repo>/.peers/bin/{oras,registry} and
+ * <repo>/packages/cli/dist/bin.js; WHARF times another build, e.g. an older commit's).
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -50,7 +51,7 @@ const RUNS = Math.max(1, Number(flagValue('--runs', '3')));
 const KEEP = args.includes('--keep');
 const ORAS = process.env.ORAS ?? path.join(ROOT, '.peers/bin/oras');
 const REGISTRY = process.env.REGISTRY ?? path.join(ROOT, '.peers/bin/registry');
-const WHARF = path.join(ROOT, 'packages/cli/dist/bin.js');
+const WHARF = process.env.WHARF ?? path.join(ROOT, 'packages/cli/dist/bin.js');
 
 interface Measure {
   seconds: number;
@@ -302,7 +303,7 @@ async function main(): Promise<void> {
     `Machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}; Node ${process.version}.`,
     `When: ${new Date().toISOString()}; load average (1/5/15 min) at start ${loadStart.map(fmt).join(' ')}, at end ${loadEnd.map(fmt).join(' ')} (shared machine).`,
     `Command: bench/client/run.sh (npx tsx bench/client/run.ts --big-mib ${BIG_MIB} --runs ${RUNS}); registries: 2 × distribution v3 (filesystem, temp dir), 127.0.0.1, plain HTTP; ${RUNS} runs each, alternating, median of each measure.`,
-    `wharf runs as \`env -u NODE_EXTRA_CA_CERTS node packages/cli/dist/bin.js\` (both tools get only PATH and HOME).`,
+    `wharf runs as \`env -u NODE_EXTRA_CA_CERTS node ${path.relative(ROOT, WHARF)}\` (both tools get only PATH and HOME).`,
     floor
       ? `Floor (same medians): \`node -e 0\` ${fmt(floor.node.seconds)} s, ${fmt(floor.node.cpuSeconds)} s CPU, ${floor.node.peakRssMiB} MiB peak RSS; \`wharf version\` ${fmt(floor.version.seconds)} s, ${fmt(floor.version.cpuSeconds)} s CPU, ${floor.version.peakRssMiB} MiB.`
       : '',
