@@ -21,6 +21,7 @@ export {
   type PackedManifest,
 } from './pack.js';
 export { MemoryStore } from './memory-store.js';
+export { FileContent, type FileContentOptions } from './file-content.js';
 export { OciLayoutStore, type OciLayoutStoreOptions } from './oci-layout/store.js';
 export { OciLayoutTarStore, indexTar, type TarMember } from './oci-layout/tar.js';
 export { writeLayoutTar } from './oci-layout/tar-writer.js';

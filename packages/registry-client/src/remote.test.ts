@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileContent } from '@wharf/content';
 import { digestBytes, isWharfError, referrersTagFor, type Descriptor } from '@wharf/core';
 import { faultyFetch, requirePeer, startRegistry, type RunningRegistry } from '../test/harness.js';
 import { Registry, type RegistryOptions } from './registry.js';
@@ -90,6 +95,31 @@ describe.skipIf(!registryBin)('RemoteRepository against distribution', () => {
     expect(await codeOf(repo.resolve('v1'))).toBe('NOT_FOUND');
     await repo.delete(layerDesc);
     expect(await repo.exists(layerDesc)).toBe(false);
+  });
+
+  it('uploads a FileContent through refilled buffers (default stack) and through an injected fetch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-rc-file-'));
+    try {
+      // 3 full 1 MiB chunks and a short one: each chunk's buffer is refilled two chunks later.
+      const bytes = randomBytes(3 * 1024 * 1024 + 4321);
+      const file = join(dir, 'blob.bin');
+      writeFileSync(file, bytes);
+      const desc = blob(bytes);
+      const repo = client().repository('test/file-content');
+      await repo.push(desc, new FileContent(file, bytes.byteLength), {
+        descriptorFromContent: true,
+      });
+      expect((await collect(await repo.fetch(desc))).equals(bytes)).toBe(true);
+      // Verified on the way too (the default), and with a fetch that gets fresh chunks.
+      const viaFetch = client({ fetch: faultyFetch().fetch }).repository('test/file-content-2');
+      await viaFetch.push(desc, new FileContent(file, bytes.byteLength));
+      expect((await collect(await viaFetch.fetch(desc))).equals(bytes)).toBe(true);
+      const again = client().repository('test/file-content-3');
+      await again.push(desc, new FileContent(file, bytes.byteLength));
+      expect((await collect(await again.fetch(desc))).equals(bytes)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('streams uploads, chunked uploads and cross-repo mounts', async () => {

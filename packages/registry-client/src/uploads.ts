@@ -6,6 +6,7 @@ import {
   verifyContent,
   type Descriptor,
 } from '@wharf/core';
+import { FileContent } from '@wharf/content';
 import { repositoryScope } from './auth/scope.js';
 import { RegistryClientError, registryErrorFromResponse, redactUrl } from './errors.js';
 import type { RepoContext } from './internal/context.js';
@@ -145,12 +146,16 @@ async function putMonolithic(
 ): Promise<void> {
   const url = new URL(location);
   url.searchParams.set('digest', desc.digest);
+  const reusing = content instanceof FileContent ? content.reusingChunks() : undefined;
   const body =
     content instanceof Uint8Array
       ? content
       : {
           stream: verify ? verifyContent(content, desc, signal) : content,
           length: desc.size,
+          ...(reusing
+            ? { reusingStream: verify ? verifyContent(reusing, desc, signal) : reusing }
+            : {}),
         };
   let sent;
   try {

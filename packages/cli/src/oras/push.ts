@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { packManifest, type PackVersion } from '@wharf/content';
+import { FileContent, packManifest, type PackVersion } from '@wharf/content';
 import {
   MEDIA_TYPE_ORAS_UNKNOWN_ARTIFACT,
   MEDIA_TYPE_ORAS_UNKNOWN_CONFIG,
@@ -145,6 +145,11 @@ export async function pushBlob(
     if (buf !== undefined && blob.file !== undefined) {
       content = await readFileInto(blob.file, desc.size, buf);
       progress.bytes(desc, desc.size);
+    } else if (blob.file !== undefined) {
+      // A registry upload reads a larger file through two refilled buffers (FileContent).
+      content = new FileContent(blob.file, desc.size, {
+        onBytes: (n) => progress.bytes(desc, n),
+      });
     } else {
       content = countBytes(blob.open(), (n) => progress.bytes(desc, n));
     }

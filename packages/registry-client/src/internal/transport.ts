@@ -96,9 +96,18 @@ export function parseResolveRule(rule: string): ResolveRule {
   return { host: (m[1] as string).toLowerCase(), port, address, addressPort };
 }
 
-/** A request body: bytes (replayable) or a one-shot stream with a known length. */
+/**
+ * A request body: bytes (replayable) or a one-shot stream with a known length. `reusingStream`
+ * is the same content from a source that refills its chunk buffers (`FileContent`): the default
+ * stack sends it instead of `stream` (see `#streamUpload`); an injected `fetch` gets `stream`.
+ */
 export type RequestBody =
-  Uint8Array | { readonly stream: AsyncIterable<Uint8Array>; readonly length: number };
+  | Uint8Array
+  | {
+      readonly stream: AsyncIterable<Uint8Array>;
+      readonly length: number;
+      readonly reusingStream?: AsyncIterable<Uint8Array>;
+    };
 
 /** One HTTP request. `headers` keys are lowercase. */
 export interface HttpRequest {
@@ -409,14 +418,22 @@ export class Transport {
     url: URL,
     method: string,
     headers: Record<string, string>,
-    body: { readonly stream: AsyncIterable<Uint8Array>; readonly length: number },
+    body: {
+      readonly stream: AsyncIterable<Uint8Array>;
+      readonly length: number;
+      readonly reusingStream?: AsyncIterable<Uint8Array>;
+    },
     signal: AbortSignal | undefined,
   ): Promise<ResponseLike> {
+    // A chunk of `reusingStream` may be overwritten once the next one is asked for. undici sends
+    // an iterable body chunk by chunk and asks for the next one only after `socket.write`
+    // returned true (the kernel took it) or the socket drained (every write completed). A
+    // `Readable` body would be read ahead, so the reusing stream is never wrapped in one.
     return this.#request(
       url,
       method,
       { ...headers, 'content-length': String(body.length) },
-      Readable.from(body.stream, { objectMode: false }),
+      body.reusingStream ?? Readable.from(body.stream, { objectMode: false }),
       signal,
     );
   }
@@ -430,7 +447,7 @@ export class Transport {
     url: URL,
     method: string,
     headers: Record<string, string>,
-    body: Uint8Array | Readable | undefined,
+    body: Uint8Array | Readable | AsyncIterable<Uint8Array> | undefined,
     signal: AbortSignal | undefined,
   ): Promise<ResponseLike> {
     const dispatcher = this.#dispatcher as Dispatcher;
@@ -439,7 +456,8 @@ export class Transport {
       path: `${url.pathname}${url.search}`,
       method,
       headers,
-      ...(body !== undefined ? { body } : {}),
+      // undici sends any async iterable (its types list only Readable).
+      ...(body !== undefined ? { body: body as Readable } : {}),
       ...(signal ? { signal } : {}),
     });
     const empty =
@@ -466,9 +484,7 @@ export function rawBody(response: ResponseLike): AsyncIterable<Uint8Array> | und
   return raw;
 }
 
-function isStream(
-  body: RequestBody | undefined,
-): body is { stream: AsyncIterable<Uint8Array>; length: number } {
+function isStream(body: RequestBody | undefined): body is Exclude<RequestBody, Uint8Array> {
   return body !== undefined && !(body instanceof Uint8Array);
 }
 
