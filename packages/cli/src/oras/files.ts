@@ -96,7 +96,7 @@ let hashBuffers: [Buffer, Buffer] | undefined;
  * Hashes a file through two reused 1 MiB buffers read with a FileHandle: the next chunk is read
  * (in the thread pool) while the current one is hashed, and nothing is allocated per chunk or per
  * file (a fresh buffer per file left 200 × 256 KiB of garbage that V8 collected late: measured
- * +50 MiB peak RSS on a 200-file push). An overlapping call gets its own buffers.
+ * +30 MiB peak RSS on a 200-file push). An overlapping call gets its own buffers.
  */
 async function hashFile(path: string): Promise<{ digest: string; size: number }> {
   const hash = createHash('sha256');
