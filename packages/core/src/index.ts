@@ -2,14 +2,7 @@
  * @wharf/core: pure OCI building blocks with no I/O.
  * @module
  */
-export * from './errors.js';
-export * from './digest.js';
-export * from './media-types.js';
-export * from './annotations.js';
-export type * from './types.js';
-export * from './logger.js';
-export * from './reference.js';
-export * from './json.js';
+// Everything but manifest and descriptor parsing lives in the zod-free `lite` entry.
+export * from './lite.js';
 export * from './descriptor.js';
 export * from './manifest.js';
-export * from './abort.js';

@@ -4,8 +4,7 @@
  * and SPDX 2.3 / CycloneDX 1.6 / table writers.
  * @module
  */
-export { SbomError, type SbomErrorCode } from './errors.js';
-export type * from './types.js';
+export * from './lite.js';
 export type { Cataloger, Evidence, FileMeta, PurlSpec, RawPackage } from './catalogers/types.js';
 export { DEFAULT_CATALOGERS } from './catalogers/index.js';
 export { parseDpkgStatus, parseDebianCopyright } from './catalogers/dpkg.js';
@@ -36,29 +35,6 @@ export {
 export { tarEntries, directoryEntries, type RawEntry } from './walker/entries.js';
 export { decompressLayer, isLayerMediaType } from './walker/decompress.js';
 export { SquashedTree, MAX_LINK_HOPS } from './walker/squash.js';
-export {
-  MemoryLayerCache,
-  DirectoryLayerCache,
-  type LayerCache,
-  type DirectoryLayerCacheOptions,
-} from './walker/cache.js';
-export { type SbomSource, parsePlatform, hostPlatform } from './source.js';
-export {
-  catalogSource,
-  layerCacheKey,
-  type CatalogOptions,
-  type LayerProgress,
-} from './catalog.js';
-export {
-  generateSbom,
-  renderCatalog,
-  serializeSbom,
-  SBOM_FORMATS,
-  type SbomFormat,
-  type GenerateSbomOptions,
-  type GenerateSbomResult,
-} from './generate.js';
 export { writeSpdx, type SpdxDocument, type SpdxPackage } from './writers/spdx.js';
 export { writeCycloneDx, type CycloneDxDocument } from './writers/cyclonedx.js';
 export { writeTable } from './writers/table.js';
-export { createdFromEpoch, type WriteOptions } from './writers/common.js';
