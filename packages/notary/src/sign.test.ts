@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { isWharfError } from '@wharf/core';
 import { createOpensslTsa, hasOpensslTs, serveOpensslTsa } from '../test/tsa.js';
 import { createHttpTimestamper } from './timestamp-http.js';
+import { createTimestampRequest, parseTimestampResponse } from './timestamp.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { keyPem, mintChain, pem, SUBJECTS, type KeyKind } from '../test/pki.js';
 import { parseEnvelope } from './envelope/index.js';
 import { LocalKeySigner } from './signer.js';
@@ -175,6 +179,41 @@ describe.skipIf(!hasOpensslTs())('RFC 3161 timestamps from a real TSA (openssl t
       expect(Math.abs((r.timestamp?.genTime.getTime() ?? 0) - Date.now())).toBeLessThan(120_000);
     });
   }
+  it('encodes nonces with leading zero bytes minimally, and openssl ts grants them', () => {
+    // A random 20-byte nonce starts with 0x00 one time in 256; openssl rejects the non-minimal
+    // DER INTEGER with status 2, which made one CI run fail.
+    const tsa = createOpensslTsa();
+    const cases: [number[], string][] = [
+      [[0x00, 0x12, 0x34], '1234'],
+      [[0x00, 0x00, 0x80, 0x01], '8001'],
+      [[0x00, 0x00], '00'],
+      [[0x7f, 0x00], '7f00'],
+    ];
+    for (const [bytes, hex] of cases) {
+      const req = createTimestampRequest(Uint8Array.of(1, 2, 3), 'SHA-256', {
+        nonce: Uint8Array.from(bytes),
+      });
+      expect(Buffer.from(req.nonce).toString('hex')).toBe(hex);
+      const dir = mkdtempSync(join(tsa.dir, 'nonce-'));
+      writeFileSync(join(dir, 'q.tsq'), req.der);
+      execFileSync(
+        'openssl',
+        [
+          'ts',
+          '-reply',
+          '-config',
+          join(tsa.dir, 'ts.cnf'),
+          '-queryfile',
+          join(dir, 'q.tsq'),
+          '-out',
+          join(dir, 'r.tsr'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const info = parseTimestampResponse(readFileSync(join(dir, 'r.tsr')), req);
+      expect(info.length).toBeGreaterThan(100);
+    }
+  });
   it('over HTTP: createHttpTimestamper against openssl ts on 127.0.0.1', async () => {
     const tsa = createOpensslTsa();
     const server = await serveOpensslTsa(tsa);

@@ -83,6 +83,11 @@ export function createTimestampRequest(
   const hashed = new Uint8Array(createHash(nodeHash(hash)).update(message).digest());
   let nonce = options.nonce ?? new Uint8Array(randomBytes(20));
   if (!options.nonce) nonce[0] = (nonce[0] as number) & 0x7f;
+  // DER INTEGERs are minimal: drop leading zero bytes (a random nonce starts with 0x00 one time
+  // in 256, and openssl's TSA rejects the non-minimal encoding with status 2).
+  let start = 0;
+  while (start < nonce.length - 1 && nonce[start] === 0) start++;
+  nonce = nonce.subarray(start);
   if (nonce.length === 0) nonce = Uint8Array.of(0);
   // DER INTEGER must be positive: prefix 0x00 when the top bit is set.
   const intBytes = (nonce[0] as number) & 0x80 ? Uint8Array.of(0, ...nonce) : nonce;
