@@ -1,5 +1,5 @@
 import { DocumentError } from './errors.js';
-import { descriptorSchema, documentErrorFromZod, platformSchema } from './internal/schemas.js';
+import { assertValid, checkDescriptor, checkPlatform } from './internal/schemas.js';
 import type { Descriptor, Platform } from './types.js';
 
 /**
@@ -10,8 +10,7 @@ import type { Descriptor, Platform } from './types.js';
  * @example parseDescriptor(JSON.parse(body)).digest
  */
 export function parseDescriptor(value: unknown, field = ''): Descriptor {
-  const result = descriptorSchema.safeParse(value);
-  if (!result.success) throw documentErrorFromZod(result.error, value, field);
+  assertValid(checkDescriptor, value, field);
   return value as Descriptor;
 }
 
@@ -20,14 +19,11 @@ export function parseDescriptor(value: unknown, field = ''): Descriptor {
  * @throws DocumentError `FIELD_MISSING` or `PLATFORM_INVALID`
  */
 export function parsePlatform(value: unknown, field = 'platform'): Platform {
-  const result = platformSchema.safeParse(value);
-  if (!result.success) {
-    const err = documentErrorFromZod(result.error, value, field);
-    if (err.code === 'FIELD_TYPE_INVALID') {
-      throw new DocumentError('PLATFORM_INVALID', err.message, {
-        cause: err.cause,
-        detail: err.detail ?? {},
-      });
+  try {
+    assertValid(checkPlatform, value, field);
+  } catch (err) {
+    if (err instanceof DocumentError && err.code === 'FIELD_TYPE_INVALID') {
+      throw new DocumentError('PLATFORM_INVALID', err.message, { detail: err.detail ?? {} });
     }
     throw err;
   }

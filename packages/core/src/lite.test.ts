@@ -14,7 +14,7 @@ describe('@wharf/core/lite', () => {
     expect(full.isWharfError(err, 'NOT_FOUND')).toBe(true);
   });
 
-  it('leaves out exactly the zod-backed manifest and descriptor parsers', () => {
+  it('leaves out exactly the manifest and descriptor parsers', () => {
     const missing = Object.keys(full)
       .filter((n) => !(n in lite))
       .sort();

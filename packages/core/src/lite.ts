@@ -1,9 +1,9 @@
 /**
- * `@wharf/core/lite`: everything in `@wharf/core` except manifest and descriptor parsing, which
- * need zod (about 95 modules, most of the CLI's start-up time). Errors, digests, references,
- * media types, JSON limits and abort helpers load without it, so `wharf version` and every
- * `--help` stay cheap. The modules are the same files as the main entry's, so classes such as
- * `WharfError` are identical whichever entry a caller imports.
+ * `@wharf/core/lite`: everything in `@wharf/core` except manifest and descriptor parsing.
+ * Errors, digests, references, media types, JSON limits and abort helpers load without the
+ * manifest modules, so `wharf version` and every `--help` stay cheap. The modules are the same
+ * files as the main entry's, so classes such as `WharfError` are identical whichever entry a
+ * caller imports.
  * @module
  */
 export * from './errors.js';

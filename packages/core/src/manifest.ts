@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import {
-  annotationsSchema,
-  descriptorSchema,
-  documentErrorFromZod,
-  platformDescriptorSchema,
+  assertValid,
+  dockerListCheck,
+  dockerManifestCheck,
+  imageManifestCheck,
+  ociIndexCheck,
+  type Check,
 } from './internal/schemas.js';
 import { DocumentError } from './errors.js';
 import { parseJsonBytes } from './json.js';
@@ -13,7 +14,6 @@ import {
   MEDIA_TYPE_DOCKER_SCHEMA1_MANIFEST,
   MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED_MANIFEST,
   MEDIA_TYPE_OCI_ARTIFACT_MANIFEST,
-  MEDIA_TYPE_OCI_EMPTY,
   MEDIA_TYPE_OCI_INDEX,
   MEDIA_TYPE_OCI_MANIFEST,
   isValidMediaType,
@@ -38,60 +38,11 @@ export interface ParseManifestOptions {
   readonly maxDepth?: number;
 }
 
-const mediaTypeField = z.string().refine(isValidMediaType, 'not an RFC 6838 media type');
-
-const imageManifestSchema = z
-  .looseObject({
-    schemaVersion: z.literal(2),
-    mediaType: mediaTypeField.optional(),
-    artifactType: mediaTypeField.optional(),
-    config: descriptorSchema,
-    layers: z.array(descriptorSchema),
-    subject: descriptorSchema.optional(),
-    annotations: annotationsSchema.optional(),
-  })
-  .check((ctx) => {
-    // image-spec: artifactType MUST be set when config.mediaType is the empty type.
-    if (
-      ctx.value.config.mediaType === MEDIA_TYPE_OCI_EMPTY &&
-      ctx.value.artifactType === undefined
-    ) {
-      ctx.issues.push({
-        code: 'custom',
-        message: `artifactType is required when config.mediaType is ${MEDIA_TYPE_OCI_EMPTY}`,
-        input: ctx.value,
-        path: ['artifactType'],
-        params: { code: 'ARTIFACT_TYPE_REQUIRED' },
-      });
-    }
-  });
-
-const dockerManifestSchema = z.looseObject({
-  schemaVersion: z.literal(2),
-  mediaType: mediaTypeField.optional(),
-  config: descriptorSchema,
-  layers: z.array(descriptorSchema),
-  annotations: annotationsSchema.optional(),
-});
-
-function indexSchema(entry: z.ZodType) {
-  return z.looseObject({
-    schemaVersion: z.literal(2),
-    mediaType: mediaTypeField.optional(),
-    artifactType: mediaTypeField.optional(),
-    manifests: z.array(entry),
-    subject: descriptorSchema.optional(),
-    annotations: annotationsSchema.optional(),
-  });
-}
-const ociIndexSchema = indexSchema(descriptorSchema);
-const dockerListSchema = indexSchema(platformDescriptorSchema);
-
-const SCHEMAS: Readonly<Record<string, { kind: 'manifest' | 'index'; schema: z.ZodType }>> = {
-  [MEDIA_TYPE_OCI_MANIFEST]: { kind: 'manifest', schema: imageManifestSchema },
-  [MEDIA_TYPE_DOCKER_MANIFEST]: { kind: 'manifest', schema: dockerManifestSchema },
-  [MEDIA_TYPE_OCI_INDEX]: { kind: 'index', schema: ociIndexSchema },
-  [MEDIA_TYPE_DOCKER_MANIFEST_LIST]: { kind: 'index', schema: dockerListSchema },
+const CHECKS: Readonly<Record<string, { kind: 'manifest' | 'index'; check: Check }>> = {
+  [MEDIA_TYPE_OCI_MANIFEST]: { kind: 'manifest', check: imageManifestCheck },
+  [MEDIA_TYPE_DOCKER_MANIFEST]: { kind: 'manifest', check: dockerManifestCheck },
+  [MEDIA_TYPE_OCI_INDEX]: { kind: 'index', check: ociIndexCheck },
+  [MEDIA_TYPE_DOCKER_MANIFEST_LIST]: { kind: 'index', check: dockerListCheck },
 };
 
 /** Strips parameters and whitespace: `Application/X+json; charset=utf-8` → `application/x+json`. */
@@ -199,10 +150,9 @@ export function parseManifestValue(value: unknown, mediaType?: string): Manifest
   }
   const body = value as Record<string, unknown>;
   const resolved = resolveMediaType(body, mediaType);
-  const entry = SCHEMAS[essence(resolved)];
+  const entry = CHECKS[essence(resolved)];
   if (!entry) throw unsupported(essence(resolved));
-  const result = entry.schema.safeParse(body);
-  if (!result.success) throw documentErrorFromZod(result.error, body, '', { mediaType: resolved });
+  assertValid(entry.check, body, '', { mediaType: resolved });
   return entry.kind === 'manifest'
     ? { kind: 'manifest', mediaType: resolved, manifest: body as ImageManifest }
     : { kind: 'index', mediaType: resolved, index: body as ImageIndex };
