@@ -167,9 +167,11 @@ describe('start-up', () => {
         ],
       }),
     );
-    expect(
-      (await wharf(['sign', '--oci-layout', `${layout}:v1`], { cwd: dir.path, env })).code,
-    ).toBe(0);
+    const signed = await importsOf(['sign', '--oci-layout', `${layout}:v1`], 'sign-layout');
+    expect(heavyIn(signed)).toContain('@wharf/notary');
+    expect(heavyIn(signed).filter((h) => h === '@wharf/registry-client' || h === 'undici')).toEqual(
+      [],
+    );
     const r = await importsOf(
       ['verify', '--oci-layout', '--scope', 'local/startup', `${layout}:v1`],
       'verify-signed',
@@ -186,6 +188,8 @@ describe('start-up', () => {
     // CMS, TSP, OCSP and RSA-PSS are for timestamps and revocation responses, absent here.
     expect(required.filter((p) => /^asn1-(cms|tsp|ocsp|rsa)$/.test(p))).toEqual([]);
     expect(heavyIn(r)).toContain('@wharf/notary');
+    // An OCI layout needs no registry client and no HTTP stack (~60 ms of imports).
+    expect(heavyIn(r).filter((h) => h === '@wharf/registry-client' || h === 'undici')).toEqual([]);
   });
 
   it('a warm sbom of an OCI layout loads no registry client, undici, notation or zod', async () => {

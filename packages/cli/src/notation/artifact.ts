@@ -13,7 +13,6 @@ import {
   type RevocationChecker,
 } from '@wharf/notary';
 import { readNotationConfig, type NotationPaths } from '@wharf/notation';
-import { registryApiHost } from '@wharf/registry-client';
 import type { CommandContext } from '../deps.js';
 import { remoteFlags, type RemoteFlags } from '../oras/options.js';
 import { openTarget, splitReference, type OpenedTarget } from '../oras/target.js';
@@ -68,6 +67,7 @@ export async function notationFlags(
   if (!plainHttp && !opts.ociLayout) {
     const config = await readNotationConfig(paths);
     const host = splitReference(reference).name.split('/')[0] ?? '';
+    const { registryApiHost } = await import('@wharf/registry-client');
     if ((config.insecureRegistries ?? []).some((r) => r === host || registryApiHost(r) === host)) {
       plainHttp = true;
     }

@@ -11,14 +11,15 @@ import {
   type TagLister,
 } from '@wharf/content';
 import { isDigest, parseReference, WharfError, type Descriptor } from '@wharf/core';
-import {
+// Types only: the registry client (and undici under it) costs ~60 ms to import, so it is
+// loaded when a registry is opened, not by OCI layout commands.
+import type {
+  Credential,
+  CredentialFunc,
   CredentialStore,
   Registry,
-  type Credential,
-  type CredentialFunc,
-  type RegistryOptions,
-  type RemoteRepository,
-  parseResolveRule,
+  RegistryOptions,
+  RemoteRepository,
 } from '@wharf/registry-client';
 import type { CommandContext } from '../deps.js';
 import { usageError } from '../usage.js';
@@ -98,13 +99,17 @@ export function configPath(ctx: CommandContext, flags: RemoteFlags): string {
   return first !== undefined ? resolve(ctx.deps.cwd, first) : ctx.paths.dockerConfigFile;
 }
 
-function credentialFunc(ctx: CommandContext, flags: RemoteFlags): CredentialFunc {
+function credentialFunc(
+  ctx: CommandContext,
+  flags: RemoteFlags,
+  Store: typeof CredentialStore,
+): CredentialFunc {
   const files =
     flags.registryConfig && flags.registryConfig.length > 0
       ? flags.registryConfig.map((f) => resolve(ctx.deps.cwd, f))
       : [ctx.paths.dockerConfigFile];
   const stores = files.map(
-    (configPath) => new CredentialStore({ configPath, env: ctx.deps.env, logger: ctx.logger }),
+    (configPath) => new Store({ configPath, env: ctx.deps.env, logger: ctx.logger }),
   );
   return async (host) => {
     for (const store of stores) {
@@ -122,6 +127,7 @@ export async function registryOptions(
   credential?: Credential,
 ): Promise<RegistryOptions> {
   const cred = credential ?? (await flagCredential(ctx, flags));
+  const { CredentialStore, parseResolveRule } = await import('@wharf/registry-client');
   const headers = parseHeaders(flags.header);
   let rules;
   try {
@@ -137,7 +143,7 @@ export async function registryOptions(
         : 'auto';
   const opts: Record<string, unknown> = {
     logger: ctx.logger,
-    credentials: cred ?? credentialFunc(ctx, flags),
+    credentials: cred ?? credentialFunc(ctx, flags, CredentialStore),
     referrersMode: mode,
     userAgent: 'wharf',
     plainHttp: flags.plainHttp,
@@ -159,7 +165,9 @@ export async function openRegistry(
   flags: RemoteFlags,
   credential?: Credential,
 ): Promise<Registry> {
-  return new Registry(host, await registryOptions(ctx, flags, credential));
+  const options = await registryOptions(ctx, flags, credential);
+  const { Registry } = await import('@wharf/registry-client');
+  return new Registry(host, options);
 }
 
 export interface OpenTargetOptions {
