@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase, type Database, type Statement } from '@wharf/sqlite';
 import { parseEcosystem, type OsvRecord } from '@wharf/scanner';
 import { VulnDbError } from './errors.js';
 
@@ -65,12 +65,12 @@ export function defaultDbPath(cacheDir: string): string {
 /** A read-only handle on the database. */
 export class VulnDb {
   readonly path: string;
-  private readonly db: Database.Database;
-  private readonly lookup: Database.Statement<[string, string], { json: string }>;
-  private readonly lookupStreams: Database.Statement<[string, string, string], { json: string }>;
+  private readonly db: Database;
+  private readonly lookup: Statement<[string, string], { json: string }>;
+  private readonly lookupStreams: Statement<[string, string, string], { json: string }>;
   private readonly cache = new Map<string, OsvRecord>();
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database) {
     this.path = path;
     this.db = db;
     this.lookup = db.prepare(
@@ -91,9 +91,9 @@ export class VulnDb {
         { detail: { path } },
       );
     }
-    let db: Database.Database;
+    let db: Database;
     try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
+      db = openDatabase(path, { readonly: true, fileMustExist: true });
     } catch (err) {
       throw new VulnDbError('DB_INVALID', `${path} cannot be opened as a database`, {
         cause: err,
@@ -168,7 +168,7 @@ export class VulnDb {
   }
 }
 
-function readSchemaVersion(db: Database.Database, path: string): number {
+function readSchemaVersion(db: Database, path: string): number {
   let row: { value: string } | undefined;
   try {
     row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as

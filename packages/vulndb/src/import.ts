@@ -18,7 +18,7 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import Database from 'better-sqlite3';
+import { openDatabase, type Database } from '@wharf/sqlite';
 import yauzl from 'yauzl';
 import {
   comparatorFor,
@@ -432,11 +432,11 @@ async function importLocked(
     await copyFile(target, temp);
   }
   const skips = new Skips();
-  let db: Database.Database | undefined;
+  let db: Database | undefined;
   let stored = 0;
   const importedAt = (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   try {
-    db = new Database(temp);
+    db = openDatabase(temp);
     // The temp file is renamed into place only after a clean close and fsync, so the journal
     // buys nothing here.
     db.pragma('journal_mode = OFF');

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openDatabase, type Database } from '@wharf/sqlite';
 import { StorageError } from '../errors.js';
 import type {
   BlobInfo,
@@ -100,14 +100,14 @@ function parseAnnotations(text: string | null): Readonly<Record<string, string>>
  * Prepared statements throughout; a name→id cache for repositories (rows are never deleted).
  */
 export class SqliteMetadataStore implements MetadataStore {
-  readonly #db: Database.Database;
+  readonly #db: Database;
   readonly #repoIds = new Map<string, number>();
   readonly #s: ReturnType<SqliteMetadataStore['prepare']>;
   #closed = false;
 
   constructor(file: string) {
     try {
-      this.#db = new Database(file);
+      this.#db = openDatabase(file);
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL');
       this.#db.pragma('foreign_keys = OFF');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { openDatabase } from '@wharf/sqlite';
 import { describe, expect, it } from 'vitest';
 import { formatPurl, scopeToDistro } from '../identity/purl.js';
 import {
@@ -55,7 +55,7 @@ function header(fields: Field[]): Buffer {
 }
 
 function rpmdb(blobs: Buffer[]): Buffer {
-  const db = new Database(':memory:');
+  const db = openDatabase(':memory:');
   db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
   const ins = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
   for (const b of blobs) ins.run(b);

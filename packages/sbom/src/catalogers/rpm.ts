@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import type BetterSqlite3 from 'better-sqlite3';
+import { openDatabase } from '@wharf/sqlite';
 import { berkeleyHashValues, isBerkeleyHash, isNdb, ndbBlobs } from './rpmdb-files.js';
 import type { Cataloger, RawPackage } from './types.js';
 
@@ -126,17 +125,9 @@ export function rpmPackage(h: ReadonlyMap<number, Value>): RawPackage | undefine
   };
 }
 
-type DatabaseCtor = typeof BetterSqlite3;
-
-function loadSqlite(): DatabaseCtor {
-  const require = createRequire(import.meta.url);
-  return require('better-sqlite3') as DatabaseCtor;
-}
-
 /** Reads an SQLite rpmdb (`rpmdb.sqlite`) from memory (deserialized, never written to disk). */
 export function parseRpmSqlite(bytes: Uint8Array): RawPackage[] {
-  const Database = loadSqlite();
-  const db = new Database(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+  const db = openDatabase(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
     readonly: true,
   });
   try {
