@@ -30,7 +30,7 @@ DISTRIBUTION_VERSION=v3.1.2              # github.com/distribution/distribution/
 CONFORMANCE_TAG=v1.1.1                   # opencontainers/distribution-spec release tag
 # conformance/ is a nested module with no tags of its own: the tag's commit as a pseudo-version
 CONFORMANCE_VERSION=v0.0.0-20250123160558-a139cc423184
-CONFORMANCE_MAIN_VERSION=v0.0.0-20260716174315-967efdc079b9   # main @ 967efdc (redesigned suite)
+CONFORMANCE_MAIN_VERSION=v0.0.0-20260831232431-97274622c111   # main @ 9727462, 2026-08-31 (redesigned suite)
 ZOT_VERSION=v2.1.20                      # zotregistry.dev/zot/v2 (zb benchmark)
 CRANE_VERSION=v0.22.1                    # github.com/google/go-containerregistry
 SYFT_VERSION=v1.54.1                     # github.com/anchore/syft
