@@ -14,9 +14,10 @@ import { catalogSource, MemoryLayerCache, writeSpdx } from '@wharf/sbom';
 import {
   fixtureLayouts,
   fixtureRecordFiles,
-  OSV_FIXTURES,
+  osvFixturesFor,
   readJson,
   REPO_ROOT,
+  versionIn,
   writeZip,
   type Fixture,
 } from '../test/helpers.js';
@@ -56,17 +57,28 @@ const cache = new MemoryLayerCache();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'wharf-osv-scanner-'));
-  await importOsv(work, OSV_FIXTURES);
+  // The records at "the installed version" follow the base image's current versions.
+  const base =
+    layouts === undefined
+      ? []
+      : (
+          await catalogSource(
+            { kind: 'oci-layout', path: layouts.get('base') ?? '' },
+            { platform: 'linux/amd64', cache },
+          )
+        ).packages;
+  const osv = await osvFixturesFor(join(work, 'osv'), (pkg) => versionIn(base, pkg));
+  await importOsv(work, osv);
   db = VulnDb.open(dbFile(work));
   // osv-scanner 2.5's local database layout: <dir>/osv-scalibr/<Ecosystem>/all.zip
   const dirs: Record<string, string> = { debian: 'Debian', npm: 'npm', pypi: 'PyPI', go: 'Go' };
   for (const [sub, eco] of Object.entries(dirs)) {
     await mkdir(join(work, 'osvdb', 'osv-scalibr', eco), { recursive: true });
-    const files = fixtureRecordFiles(join(OSV_FIXTURES, sub));
+    const files = fixtureRecordFiles(join(osv, sub));
     await writeZip(
       join(work, 'osvdb', 'osv-scalibr', eco, 'all.zip'),
       await Promise.all(
-        files.map(async (f) => ({ name: f, content: await readFile(join(OSV_FIXTURES, sub, f)) })),
+        files.map(async (f) => ({ name: f, content: await readFile(join(osv, sub, f)) })),
       ),
     );
   }

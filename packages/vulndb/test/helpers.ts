@@ -1,6 +1,7 @@
 /** Test helpers: zips of OSV records, the fixture record directory, the sbom fixture images. */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { getuid } from 'node:process';
@@ -59,6 +60,64 @@ export async function writeZip(
 }
 
 export const readJson = (p: string): unknown => JSON.parse(readFileSync(p, 'utf8'));
+
+interface InstalledMarker {
+  readonly package: string;
+  readonly version: string;
+}
+interface FixtureRecord {
+  affected?: {
+    ranges?: { events: Record<string, string>[] }[];
+    versions?: string[];
+    database_specific?: { wharf_test_installed?: InstalledMarker };
+  }[];
+}
+
+/**
+ * Copies the OSV fixture records into `dir` for a scan of the fixture images, which are built
+ * from Debian's live archive, so their package versions move with every security update. A
+ * record whose boundary is "the installed version" (fixed at it, last_affected at it, or listing
+ * it) says so in its affected entry's `database_specific.wharf_test_installed`: the binary
+ * package and the version the record was written against. That version is replaced, in the
+ * entry's events and versions, by `installed(package)`; every other record is copied unchanged.
+ * Returns `dir`.
+ */
+export async function osvFixturesFor(
+  dir: string,
+  installed: (pkg: string) => string,
+): Promise<string> {
+  for (const file of fixtureRecordFiles()) {
+    const text = await readFile(join(OSV_FIXTURES, file), 'utf8');
+    const record = JSON.parse(text) as FixtureRecord;
+    let changed = false;
+    for (const a of record.affected ?? []) {
+      const marker = a.database_specific?.wharf_test_installed;
+      if (marker === undefined) continue;
+      const now = installed(marker.package);
+      const swap = (v: string): string => (v === marker.version ? now : v);
+      for (const r of a.ranges ?? [])
+        r.events = r.events.map((e) =>
+          Object.fromEntries(Object.entries(e).map(([k, v]) => [k, swap(v)])),
+        );
+      if (a.versions !== undefined) a.versions = a.versions.map(swap);
+      changed = true;
+    }
+    await mkdir(dirname(join(dir, file)), { recursive: true });
+    await writeFile(join(dir, file), changed ? JSON.stringify(record, null, 2) : text);
+  }
+  return dir;
+}
+
+/** The one version of package `name` in a catalog (throws when there is none or several). */
+export function versionIn(
+  packages: readonly { readonly name: string; readonly version: string }[],
+  name: string,
+): string {
+  const versions = [...new Set(packages.filter((p) => p.name === name).map((p) => p.version))];
+  if (versions.length !== 1 || versions[0] === undefined)
+    throw new Error(`expected one version of ${name}, found ${JSON.stringify(versions)}`);
+  return versions[0];
+}
 
 export type Fixture = 'base' | 'node' | 'python' | 'go' | 'whiteout';
 
