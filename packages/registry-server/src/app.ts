@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
@@ -37,6 +36,7 @@ import { parseDuration, type RegistryConfig } from './config.js';
 import { RegistryError } from './errors.js';
 import { runGc as runGcImpl, type GcOptions, type GcResult } from './gc.js';
 import { parseContentRange, parseRangeHeader } from './http/range.js';
+import { sendFileRange } from './http/send-file.js';
 import { ByteLru } from './internal/lru.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { MetadataStore } from './storage/metadata.js';
@@ -386,19 +386,34 @@ export async function createRegistryApp(
     status: number,
     headers: Record<string, string>,
     digest: string,
+    size: number,
     range?: { start: number; end: number },
   ): Promise<Response> {
-    const stream = await blobs.openRead(digest, range);
-    if (!stream)
-      throw new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: digest });
     const out = c.env?.outgoing;
-    if (out) {
-      out.writeHead(status, headers);
-      c.set('status', status);
-      await pipeline(stream, out).catch(() => undefined);
-      return RESPONSE_ALREADY_SENT;
+    if (!out) {
+      const stream = await blobs.openRead(digest, range);
+      if (!stream)
+        throw new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: digest });
+      return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, {
+        status,
+        headers,
+      });
     }
-    return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status, headers });
+    const file = await blobs.openHandle(digest);
+    if (!file)
+      throw new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: digest });
+    out.writeHead(status, headers);
+    c.set('status', status);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? size - 1;
+    try {
+      const sent = await sendFileRange(file, out, start, end);
+      if (sent.kind === 'short')
+        logger.error({ digest, expected: end - start + 1, sent: sent.bytes }, 'blob file is short');
+    } catch (err) {
+      logger.error({ digest, err }, 'blob read failed');
+    }
+    return RESPONSE_ALREADY_SENT;
   }
 
   // ---- handlers -----------------------------------------------------------------------------
@@ -431,7 +446,7 @@ export async function createRegistryApp(
     if (range === 'none') {
       const headers = { ...base, 'Content-Length': String(blob.size) };
       if (head) return new Response(null, { status: 200, headers });
-      return sendFile(c, 200, headers, digest);
+      return sendFile(c, 200, headers, digest, blob.size);
     }
     const headers = {
       ...base,
@@ -439,7 +454,7 @@ export async function createRegistryApp(
       'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`,
     };
     if (head) return new Response(null, { status: 206, headers });
-    return sendFile(c, 206, headers, digest, range);
+    return sendFile(c, 206, headers, digest, blob.size, range);
   }
 
   function uploadHeaders(name: string, id: string, offset: number): Record<string, string> {

@@ -113,6 +113,16 @@ export class BlobStore {
     });
   }
 
+  /** Opens the blob for reading; resolves undefined when the file is missing. */
+  async openHandle(digest: string): Promise<fs.FileHandle | undefined> {
+    try {
+      return await fs.open(this.blobPath(digest), 'r');
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw new StorageError('IO_ERROR', `cannot open blob ${digest}`, { cause: err });
+    }
+  }
+
   async readAll(digest: string): Promise<Buffer | undefined> {
     try {
       return await fs.readFile(this.blobPath(digest));
