@@ -4,7 +4,7 @@ import type { RawPackage } from './catalogers/types.js';
 import { generateCpes } from './identity/cpe.js';
 import { normalizeLicenses, type KnownLicenses } from './identity/license.js';
 import { formatPurl, scopeToDistro } from './identity/purl.js';
-import type { Distro, Package, PackageLocation, SbomWarning } from './types.js';
+import type { CatalogFile, Distro, Package, PackageLocation, SbomWarning } from './types.js';
 import type { SquashedTree } from './walker/squash.js';
 
 function compare(a: string, b: string): number {
@@ -92,4 +92,47 @@ function identify(
     ...(raw.description !== undefined ? { description: raw.description } : {}),
     metadata,
   };
+}
+
+/**
+ * The regular files of the image that the packages own, once each and sorted by path. A listed
+ * path's directories are resolved through symlinks inside the image root (usrmerge lists
+ * `/bin/bash` for `/usr/bin/bash`); its last component is not followed, so entries that are
+ * directories, symlinks or absent are not files.
+ */
+export function ownedFiles(
+  tree: SquashedTree,
+  packages: readonly Package[],
+  layerDigests: readonly (string | undefined)[],
+): CatalogFile[] {
+  const out = new Map<string, { file: Omit<CatalogFile, 'owners'>; owners: Set<string> }>();
+  const dirs = new Map<string, string | undefined>();
+  for (const p of packages) {
+    for (const listed of p.files) {
+      const slash = listed.lastIndexOf('/');
+      const dir = slash <= 0 ? '/' : listed.slice(0, slash);
+      let realDir = dirs.get(dir);
+      if (!dirs.has(dir)) {
+        realDir = tree.resolve(dir);
+        dirs.set(dir, realDir);
+      }
+      if (realDir === undefined) continue;
+      const path = (realDir === '/' ? '' : realDir) + listed.slice(slash);
+      const seen = out.get(path);
+      if (seen !== undefined) {
+        seen.owners.add(p.id);
+        continue;
+      }
+      const f = tree.fileAt(path);
+      if (f === undefined) continue;
+      const layer = layerDigests[f.layer];
+      out.set(path, {
+        file: { path, sha1: f.sha1, sha256: f.sha256, ...(layer !== undefined ? { layer } : {}) },
+        owners: new Set([p.id]),
+      });
+    }
+  }
+  return [...out.values()]
+    .map(({ file, owners }) => ({ ...file, owners: [...owners].sort() }))
+    .sort((a, b) => compare(a.path, b.path));
 }

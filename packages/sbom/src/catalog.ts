@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Fetcher } from '@wharf/content';
 import type { Descriptor } from '@wharf/core';
-import { assemblePackages, findDistro } from './assemble.js';
+import { assemblePackages, findDistro, ownedFiles } from './assemble.js';
 import { DEFAULT_CATALOGER_NAMES } from './catalogers/names.js';
 import type { Cataloger } from './catalogers/types.js';
 import { SbomError } from './errors.js';
@@ -186,5 +186,6 @@ function finish(
   // licenses the layers already normalized (from the cache on a warm run)
   const known: KnownLicenses = new Map(analyses.flatMap((a) => a.licenses));
   const packages = assemblePackages(tree, digests, distro, known);
-  return { source, ...(distro !== undefined ? { distro } : {}), packages, warnings };
+  const files = ownedFiles(tree, packages, digests);
+  return { source, ...(distro !== undefined ? { distro } : {}), packages, files, warnings };
 }

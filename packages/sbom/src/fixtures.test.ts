@@ -9,6 +9,8 @@ import { getuid } from 'node:process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { peersRequired, REPO_ROOT, requirePeer } from '../test/peers.js';
+import { cyclonedxValidator } from '../test/cyclonedx-schema.js';
+import { officialSpdxValidator } from '../test/spdx-official.js';
 import { spdxDocumentSchema } from '../test/spdx-schema.js';
 import { catalogSource } from './catalog.js';
 import { purlWithoutQualifiers } from './identity/purl.js';
@@ -46,7 +48,18 @@ const catalogs = new Map<Fixture, Catalog>();
 const timings = new Map<Fixture, number>();
 const cache = new MemoryLayerCache();
 
-function syftPurls(fixture: Fixture, dir: string, bin: string): Set<string> {
+interface SyftJson {
+  artifacts: { id: string; purl?: string; name: string }[];
+  files?: {
+    id: string;
+    location: { path: string };
+    digests?: { algorithm: string; value: string }[];
+  }[];
+  artifactRelationships?: { parent: string; child: string; type: string }[];
+}
+
+/** Syft's syft-json for a fixture, cached next to the layout per Syft version. */
+function syftDoc(fixture: Fixture, dir: string, bin: string): SyftJson {
   const version =
     execFileSync(bin, ['version'], { encoding: 'utf8' }).match(/Version:\s*(\S+)/)?.[1] ?? 'x';
   const out = join(dir, `syft-${version}.json`);
@@ -57,11 +70,38 @@ function syftPurls(fixture: Fixture, dir: string, bin: string): Set<string> {
     });
     writeFileSync(out, json);
   }
-  const doc = JSON.parse(readFileSync(out, 'utf8')) as {
-    artifacts: { purl?: string; name: string }[];
-  };
+  const doc = JSON.parse(readFileSync(out, 'utf8')) as SyftJson;
   expect(doc.artifacts.length, `syft found nothing in ${fixture}`).toBeGreaterThan(0);
+  return doc;
+}
+
+function syftPurls(fixture: Fixture, dir: string, bin: string): Set<string> {
+  const doc = syftDoc(fixture, dir, bin);
   return new Set(doc.artifacts.map((a) => purlWithoutQualifiers(a.purl ?? `nopurl:${a.name}`)));
+}
+
+/** `<package purl without qualifiers> <path> <sha256>` for every file a package contains. */
+function syftOwnedFiles(doc: SyftJson): Set<string> {
+  const pkgs = new Map(doc.artifacts.map((a) => [a.id, a]));
+  const files = new Map((doc.files ?? []).map((f) => [f.id, f]));
+  const out = new Set<string>();
+  for (const r of doc.artifactRelationships ?? []) {
+    const p = pkgs.get(r.parent);
+    const f = files.get(r.child);
+    if (r.type !== 'contains' || p === undefined || f === undefined) continue;
+    const sha256 = f.digests?.find((d) => d.algorithm === 'sha256')?.value ?? 'none';
+    out.add(`${purlWithoutQualifiers(p.purl ?? p.name)} ${f.location.path} ${sha256}`);
+  }
+  return out;
+}
+
+function wharfOwnedFiles(c: Catalog): Set<string> {
+  const purl = new Map(c.packages.map((p) => [p.id, purlWithoutQualifiers(p.purl)]));
+  const out = new Set<string>();
+  for (const f of c.files ?? []) {
+    for (const id of f.owners) out.add(`${purl.get(id) ?? id} ${f.path} ${f.sha256}`);
+  }
+  return out;
 }
 
 describe.skipIf(!canBuild)('fixture images', () => {
@@ -170,7 +210,46 @@ describe.skipIf(!canBuild)('fixture images', () => {
     expect(parsed.error?.issues ?? []).toEqual([]);
   });
 
+  const officialSpdx = officialSpdxValidator();
+  const cdx = cyclonedxValidator();
+  it.each(FIXTURES)(
+    'writes SPDX valid against the official SPDX 2.3 schema and CycloneDX valid against 1.6 for %s',
+    (fixture) => {
+      const c = catalogs.get(fixture);
+      expect(c).toBeDefined();
+      if (c === undefined) return;
+      expect(c.files?.length ?? 0, 'owned files with digests').toBeGreaterThan(1000);
+      if (officialSpdx === undefined) expect.fail('the official SPDX 2.3 schema is not available');
+      const spdx = JSON.parse(JSON.stringify(writeSpdx(c, { created: new Date(0) }))) as unknown;
+      const spdxOk = officialSpdx(spdx);
+      expect(officialSpdx.errors?.slice(0, 5) ?? []).toEqual([]);
+      expect(spdxOk).toBe(true);
+      const doc = JSON.parse(
+        JSON.stringify(writeCycloneDx(c, { created: new Date(0) })),
+      ) as unknown;
+      const cdxOk = cdx(doc);
+      expect(cdx.errors?.slice(0, 5) ?? []).toEqual([]);
+      expect(cdxOk).toBe(true);
+    },
+    60_000,
+  );
+
   describe.skipIf(syft === undefined)('side by side with Syft', () => {
+    it.each(FIXTURES)(
+      'owns the same files as Syft on %s: every (package, path, sha256) of one is in the other',
+      (fixture) => {
+        const c = catalogs.get(fixture);
+        expect(c).toBeDefined();
+        if (c === undefined) return;
+        const theirs = syftOwnedFiles(syftDoc(fixture, layouts.get(fixture) ?? '', syft ?? ''));
+        const ours = wharfOwnedFiles(c);
+        expect(theirs.size, 'syft relates files to packages').toBeGreaterThan(1000);
+        console.log(`${fixture}: owned files syft ${theirs.size}, wharf ${ours.size}`);
+        expect([...theirs].filter((k) => !ours.has(k)).slice(0, 10), 'missing').toEqual([]);
+        expect([...ours].filter((k) => !theirs.has(k)).slice(0, 10), 'extra').toEqual([]);
+      },
+    );
+
     const allow = (JSON.parse(readFileSync(ALLOWLIST, 'utf8')) as { differences: AllowEntry[] })
       .differences;
 

@@ -93,12 +93,31 @@ export interface SourceInfo {
   readonly layers: readonly LayerSummary[];
 }
 
+/** A regular file of the image that a package owns (dpkg, apk), with its digests. */
+export interface CatalogFile {
+  /** Absolute path in the image. */
+  readonly path: string;
+  readonly sha1: string;
+  readonly sha256: string;
+  /** Digest of the layer the visible copy comes from (images only). */
+  readonly layer?: string;
+  /** Ids of the packages that own it, sorted. */
+  readonly owners: readonly string[];
+}
+
 /** The format-neutral result of a scan; writers turn it into SPDX, CycloneDX or a table. */
 export interface Catalog {
   readonly source: SourceInfo;
   readonly distro?: Distro;
   /** Sorted by purl, then id. */
   readonly packages: readonly Package[];
+  /**
+   * The owned files of the packages that are regular files in the image, sorted by path, once
+   * each, at their real path (a package's `files` are the paths its database lists, which may go
+   * through directory symlinks such as usrmerge's `/bin`). Absent in catalogs made without file
+   * digests.
+   */
+  readonly files?: readonly CatalogFile[];
   readonly warnings: readonly SbomWarning[];
 }
 

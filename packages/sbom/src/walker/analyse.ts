@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Cataloger, Evidence, FileMeta } from '../catalogers/types.js';
 import { SbomError } from '../errors.js';
 import { spdxTable } from '../identity/license.js';
@@ -13,9 +14,9 @@ import {
 
 /**
  * Bumped whenever the analysis, its cached form or a cataloger changes, so old cache entries are
- * ignored (3: `licenses`, the declared licenses normalized to SPDX).
+ * ignored (3: `licenses`, the declared licenses normalized to SPDX; 4: `digests` of every file).
  */
-export const ANALYSER_VERSION = 3;
+export const ANALYSER_VERSION = 4;
 
 /** Bytes of recently read files kept for hard links that point at them. */
 const HARDLINK_KEEP_BYTES = 8 * 1024 * 1024;
@@ -42,7 +43,17 @@ export interface LayerAnalysis {
    * reads the analysis from the cache does not normalize again.
    */
   readonly licenses: readonly (readonly [declared: string, spdx: string | null])[];
+  /**
+   * SHA-1 and SHA-256 (hex) of every regular file of the layer, in entry order; hard links get
+   * their target's digests when the target is in the same layer. SPDX 2.3 requires a SHA-1 for
+   * each file element, and the files a package owns are only known after the layers are squashed,
+   * so every file is hashed while it streams past.
+   */
+  readonly digests: readonly FileDigestRecord[];
 }
+
+/** [path, sha1 hex, sha256 hex] of one regular file. */
+export type FileDigestRecord = readonly [path: string, sha1: string, sha256: string];
 
 /** The declared license strings of some evidence, in order (duplicates kept). */
 function* declaredLicenses(
@@ -64,12 +75,32 @@ export interface AnalyseOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Hashes a file's content to the end (nothing kept), checking it has its declared size. */
+async function hashOnly(
+  body: AsyncIterable<Uint8Array>,
+  size: number,
+): Promise<readonly [sha1: string, sha256: string]> {
+  const sha1 = createHash('sha1');
+  const sha256 = createHash('sha256');
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    sha1.update(chunk);
+    sha256.update(chunk);
+  }
+  if (total < size)
+    throw new SbomError('LAYER_CORRUPT', `file ended after ${total} of ${size} bytes`);
+  return [sha1.digest('hex'), sha256.digest('hex')];
+}
+
 async function readCapped(
   body: AsyncIterable<Uint8Array>,
   size: number,
   sniff: ((head: Uint8Array) => boolean) | undefined,
-): Promise<Uint8Array | undefined> {
+): Promise<{ content: Uint8Array | undefined; sha1: string; sha256: string }> {
   // Always reads to the end: breaking out of a tar entry stream would tear down the extractor.
+  const sha1 = createHash('sha1');
+  const sha256 = createHash('sha256');
   const out = new Uint8Array(size);
   let off = 0;
   let declined = false;
@@ -77,6 +108,8 @@ async function readCapped(
   let total = 0;
   for await (const chunk of body) {
     total += chunk.byteLength;
+    sha1.update(chunk);
+    sha256.update(chunk);
     if (declined) continue;
     const n = Math.min(chunk.byteLength, size - off);
     out.set(chunk.subarray(0, n), off);
@@ -88,8 +121,10 @@ async function readCapped(
   }
   if (total < size)
     throw new SbomError('LAYER_CORRUPT', `file ended after ${total} of ${size} bytes`);
-  if (declined || (!sniffed && sniff?.(out.subarray(0, off)) === false)) return undefined;
-  return out;
+  const digests = { sha1: sha1.digest('hex'), sha256: sha256.digest('hex') };
+  if (declined || (!sniffed && sniff?.(out.subarray(0, off)) === false))
+    return { content: undefined, ...digests };
+  return { content: out, ...digests };
 }
 
 /**
@@ -105,6 +140,8 @@ export async function analyseEntries(
   const opaqueDirs: string[] = [];
   const evidence: { path: string; evidence: Evidence[] }[] = [];
   const warnings: SbomWarning[] = [];
+  const digests: FileDigestRecord[] = [];
+  const digestOf = new Map<string, FileDigestRecord>();
   const layer = options.layer === undefined ? {} : { layer: options.layer };
   // content of captured files by path, for hard links that point at them later in the layer
   const captured = new Map<string, { meta: FileMeta; content: Uint8Array }>();
@@ -185,6 +222,12 @@ export async function analyseEntries(
             continue;
           }
           records.push([path, 'h', target]);
+          const same = digestOf.get(target);
+          if (same !== undefined) {
+            const rec: FileDigestRecord = [path, same[1], same[2]];
+            digests.push(rec);
+            digestOf.set(path, rec);
+          }
           const wanted = options.catalogers.filter((c) => c.match({ ...meta, path }));
           const src = captured.get(target);
           if (wanted.length > 0 && src !== undefined) {
@@ -200,18 +243,22 @@ export async function analyseEntries(
       }
       records.push([path, 'f']);
       const wanted = options.catalogers.filter((c) => c.match(meta));
-      if (wanted.length === 0) {
-        entry.skip();
-        continue;
-      }
-      if (entry.size > options.maxFileBytes) {
+      const record = (sha1: string, sha256: string): void => {
+        const rec: FileDigestRecord = [path, sha1, sha256];
+        digests.push(rec);
+        digestOf.set(path, rec);
+      };
+      if (wanted.length > 0 && entry.size > options.maxFileBytes) {
         warnings.push({
           code: 'FILE_TOO_LARGE',
           message: `${path} is ${entry.size} bytes, over the ${options.maxFileBytes}-byte cap; not analysed`,
           path,
           ...layer,
         });
-        entry.skip();
+      }
+      if (wanted.length === 0 || entry.size > options.maxFileBytes) {
+        const [sha1, sha256] = await hashOnly(entry.body(), entry.size);
+        record(sha1, sha256);
         continue;
       }
       const sniffers = wanted.filter((c) => c.sniff !== undefined);
@@ -220,7 +267,9 @@ export async function analyseEntries(
           ? (head: Uint8Array) => sniffers.some((c) => c.sniff?.(head) === true)
           : undefined;
       const body = entry.body();
-      const content = await readCapped(body, entry.size, sniff);
+      const read = await readCapped(body, entry.size, sniff);
+      record(read.sha1, read.sha256);
+      const content = read.content;
       if (content === undefined) continue;
       // keep recent small files for hard links later in the layer, within a fixed budget
       if (content.byteLength <= HARDLINK_KEEP_BYTES) {
@@ -251,5 +300,6 @@ export async function analyseEntries(
     evidence,
     warnings,
     licenses: spdxTable(declaredLicenses(evidence)),
+    digests,
   };
 }

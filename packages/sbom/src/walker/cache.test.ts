@@ -163,6 +163,13 @@ describe('layer cache', () => {
     ['a JSON array', (f) => writeEntry(f, [])],
     ['an older analyser version', (f) => writeEntry(f, { ...readEntry(f), version: 2 })],
     [
+      'a file digest that is not hex',
+      (f) => {
+        const e = readEntry(f);
+        writeEntry(f, { ...e, digests: [['/x', 'z'.repeat(40), '0'.repeat(64)]] });
+      },
+    ],
+    [
       'no licenses table (the version 2 shape)',
       (f) => {
         const { licenses: _, ...rest } = readEntry(f);
@@ -281,8 +288,14 @@ describe('layer cache', () => {
       evidence: [],
       warnings: [],
       licenses: [['MIT', 'MIT']],
+      digests: [['/a/c', 'a'.repeat(40), 'b'.repeat(64)]],
     };
     expect(validateAnalysis(ok)).toEqual({ ok: true, analysis: ok });
+    expect(
+      validateAnalysis({ ...ok, digests: [['/a/c', 'a'.repeat(40), 'B'.repeat(64)]] }),
+    ).toEqual({ ok: false, reason: 'digests[0] is malformed' });
+    const { digests: _d, ...v3 } = ok;
+    expect(validateAnalysis(v3)).toEqual({ ok: false, reason: 'digests is not an array' });
     expect(
       validateAnalysis({
         ...ok,

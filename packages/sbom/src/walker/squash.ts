@@ -8,6 +8,17 @@ interface Node {
   layer: number;
   link?: string;
   children?: Map<string, Node>;
+  /** [sha1, sha256] hex of a regular file (or a hard link whose target was in its layer). */
+  digests?: readonly [string, string];
+}
+
+/** A regular file of the squashed image, with its digests and the layer it came from. */
+export interface VisibleFile {
+  readonly path: string;
+  /** Index of the layer in the image's layer list. */
+  readonly layer: number;
+  readonly sha1: string;
+  readonly sha256: string;
 }
 
 /** Evidence still visible in the squashed image, with the layer it came from. */
@@ -51,6 +62,8 @@ export class SquashedTree {
     // adds or replaces a node inside its own directory, which leaves that directory attached.
     let lastDir: string | undefined;
     let lastChildren: Map<string, Node> | undefined;
+    const digests = new Map<string, readonly [string, string]>();
+    for (const d of layer.digests) digests.set(d[0], [d[1], d[2]]);
     const entries = layer.entries;
     for (let i = 0; i < entries.length; i++) {
       // indexed rather than destructured: this loop mostly runs before the JIT has compiled it,
@@ -88,6 +101,10 @@ export class SquashedTree {
       const node: Node = { type, layer: index };
       if (link !== undefined) node.link = link;
       if (type === 'd') node.children = new Map();
+      else if (type === 'f' || type === 'h') {
+        const d = digests.get(path);
+        if (d !== undefined) node.digests = d;
+      }
       parent.set(name, node);
       this.#evidence.delete(path);
     }
@@ -135,6 +152,21 @@ export class SquashedTree {
     for (const key of this.#evidence.keys()) {
       if (key === path || key.startsWith(prefix)) this.#evidence.delete(key);
     }
+  }
+
+  /**
+   * The regular file at a literal path (symlinks are not followed; a hard link gives its target's
+   * digests), or undefined when the path is absent, not a file, or has no digests.
+   */
+  fileAt(path: string): VisibleFile | undefined {
+    const node = this.#lookup(path);
+    if (node === undefined || (node.type !== 'f' && node.type !== 'h')) return undefined;
+    let d = node.digests;
+    if (d === undefined && node.type === 'h' && node.link !== undefined) {
+      const target = this.#lookup(node.link);
+      if (target?.type === 'f') d = target.digests;
+    }
+    return d === undefined ? undefined : { path, layer: node.layer, sha1: d[0], sha256: d[1] };
   }
 
   /** True when a literal path exists in the squashed tree. */

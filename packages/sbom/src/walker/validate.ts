@@ -137,6 +137,21 @@ function isLicensePair(v: unknown): boolean {
   );
 }
 
+const HEX40 = /^[0-9a-f]{40}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function isDigestRecord(v: unknown): boolean {
+  return (
+    Array.isArray(v) &&
+    v.length === 3 &&
+    typeof v[0] === 'string' &&
+    typeof v[1] === 'string' &&
+    HEX40.test(v[1]) &&
+    typeof v[2] === 'string' &&
+    HEX64.test(v[2])
+  );
+}
+
 /** The index of the first element of `v` that fails `ok`; -1 when all pass; -2: not an array. */
 function firstBad(v: unknown, ok: (x: unknown) => boolean): number {
   if (!Array.isArray(v)) return -2;
@@ -163,6 +178,7 @@ export function validateAnalysis(
     ['evidence', isPathEvidence],
     ['warnings', isWarning],
     ['licenses', isLicensePair],
+    ['digests', isDigestRecord],
   ];
   for (const [name, ok] of fields) {
     const bad = firstBad(v[name], ok);

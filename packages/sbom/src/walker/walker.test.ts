@@ -271,6 +271,7 @@ describe('SquashedTree.resolve', () => {
     evidence: [],
     warnings: [],
     licenses: [],
+    digests: [],
   });
   it('follows directory symlinks, absolute targets and `..` inside the root', () => {
     const t = SquashedTree.build([
@@ -300,6 +301,7 @@ describe('SquashedTree.build', () => {
     evidence: [],
     warnings: [],
     licenses: [],
+    digests: [],
   });
   it('re-walks from the root after an entry replaces the directory the previous ones were in', () => {
     const t = SquashedTree.build([

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Catalog } from '../types.js';
+import type { Catalog, CatalogFile } from '../types.js';
 
 export const TOOL_NAME = 'wharf-sbom';
 export const TOOL_VERSION = '0.1.0';
@@ -47,4 +47,22 @@ export function imagePurl(catalog: Catalog): string | undefined {
       .toLowerCase() || 'image';
   const arch = catalog.source.platform?.architecture;
   return `pkg:oci/${encodeURIComponent(base)}@${encodeURIComponent(d)}${arch !== undefined ? `?arch=${arch}` : ''}`;
+}
+
+/** A stable id for an owned file: 16 hex digits of the SHA-256 of its path. */
+export function fileRefHash(path: string): string {
+  return createHash('sha256').update(path).digest('hex').slice(0, 16);
+}
+
+/** The catalog's owned files by the id of each package that owns them, in path order. */
+export function filesByOwner(catalog: Catalog): ReadonlyMap<string, readonly CatalogFile[]> {
+  const out = new Map<string, CatalogFile[]>();
+  for (const f of catalog.files ?? []) {
+    for (const id of f.owners) {
+      const list = out.get(id);
+      if (list === undefined) out.set(id, [f]);
+      else list.push(f);
+    }
+  }
+  return out;
 }

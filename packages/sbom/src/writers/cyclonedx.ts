@@ -1,6 +1,8 @@
 import type { Catalog, Package } from '../types.js';
 import {
   contentUuid,
+  fileRefHash,
+  filesByOwner,
   imagePurl,
   timestamp,
   TOOL_NAME,
@@ -62,8 +64,34 @@ export function writeCycloneDx(catalog: Catalog, options: WriteOptions = {}): Cy
       ? { version: catalog.source.manifestDigest }
       : {}),
   };
+  const owned = filesByOwner(catalog);
+  const fileRefs = new Set<string>();
+  /**
+   * A package's owned files as its sub-components (CycloneDX's assembly: the package is made of
+   * them), with Syft's file component shape. A path owned by a second package gets a suffixed
+   * bom-ref, since bom-refs are unique in a document.
+   */
+  const fileComponents = (p: Package): Record<string, unknown>[] =>
+    (owned.get(p.id) ?? []).map((f) => {
+      let ref = `file:${fileRefHash(f.path)}`;
+      if (fileRefs.has(ref)) ref = `${ref}:${p.id}`;
+      fileRefs.add(ref);
+      return {
+        'bom-ref': ref,
+        type: 'file',
+        name: f.path,
+        hashes: [
+          { alg: 'SHA-1', content: f.sha1 },
+          { alg: 'SHA-256', content: f.sha256 },
+        ],
+        ...(f.layer !== undefined
+          ? { properties: [{ name: 'wharf:layerID', value: f.layer }] }
+          : {}),
+      };
+    });
   const components: Record<string, unknown>[] = catalog.packages.map((p) => {
     const lic = licenses(p);
+    const files = fileComponents(p);
     return {
       'bom-ref': `${p.purl}${p.purl.includes('?') ? '&' : '?'}package-id=${p.id}`,
       type: 'library',
@@ -78,6 +106,7 @@ export function writeCycloneDx(catalog: Catalog, options: WriteOptions = {}): Cy
         ? { externalReferences: [{ type: 'website', url: p.homepage }] }
         : {}),
       properties: properties(p),
+      ...(files.length > 0 ? { components: files } : {}),
     };
   });
   const d = catalog.distro;

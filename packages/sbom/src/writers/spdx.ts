@@ -1,6 +1,8 @@
 import type { Catalog, Package } from '../types.js';
 import {
   contentUuid,
+  fileRefHash,
+  filesByOwner,
   imagePurl,
   timestamp,
   TOOL_NAME,
@@ -21,6 +23,8 @@ export interface SpdxDocument {
     readonly licenseListVersion?: string;
   };
   readonly packages: readonly SpdxPackage[];
+  /** The regular files the packages own (dpkg, apk), each related to its package by CONTAINS. */
+  readonly files?: readonly SpdxFile[];
   readonly relationships: readonly {
     readonly spdxElementId: string;
     readonly relatedSpdxElement: string;
@@ -48,6 +52,21 @@ export interface SpdxPackage {
     readonly referenceLocator: string;
   }[];
   readonly primaryPackagePurpose?: string;
+}
+
+export interface SpdxFile {
+  readonly SPDXID: string;
+  /** The path in the image without its leading `/`, as Syft writes it. */
+  readonly fileName: string;
+  readonly checksums: readonly {
+    readonly algorithm: 'SHA1' | 'SHA256';
+    readonly checksumValue: string;
+  }[];
+  readonly licenseConcluded: 'NOASSERTION';
+  readonly licenseInfoInFiles: readonly ['NOASSERTION'];
+  readonly copyrightText: 'NOASSERTION';
+  /** `layerID: <digest>` of the layer the file comes from (Syft's convention). */
+  readonly comment?: string;
 }
 
 const SOURCE_INFO: Readonly<Record<Package['type'], string>> = {
@@ -145,6 +164,25 @@ export function writeSpdx(catalog: Catalog, options: WriteOptions = {}): SpdxDoc
     ],
     primaryPackagePurpose: 'LIBRARY',
   }));
+  const owned = filesByOwner(catalog);
+  const fileIds = new Map<string, string>();
+  const files: SpdxFile[] = [];
+  for (const f of catalog.files ?? []) {
+    const id = `${spdxId('File', f.path.replace(/^\/+/, ''))}-${fileRefHash(f.path)}`;
+    fileIds.set(f.path, id);
+    files.push({
+      SPDXID: id,
+      fileName: f.path.replace(/^\/+/, ''),
+      checksums: [
+        { algorithm: 'SHA1', checksumValue: f.sha1 },
+        { algorithm: 'SHA256', checksumValue: f.sha256 },
+      ],
+      licenseConcluded: 'NOASSERTION',
+      licenseInfoInFiles: ['NOASSERTION'],
+      copyrightText: 'NOASSERTION',
+      ...(f.layer !== undefined ? { comment: `layerID: ${f.layer}` } : {}),
+    });
+  }
   const relationships = [
     {
       spdxElementId: 'SPDXRef-DOCUMENT',
@@ -156,6 +194,14 @@ export function writeSpdx(catalog: Catalog, options: WriteOptions = {}): SpdxDoc
       relatedSpdxElement: p.SPDXID,
       relationshipType: 'CONTAINS',
     })),
+    ...catalog.packages.flatMap((p, i) => {
+      const pkgId = packages[i]?.SPDXID ?? '';
+      return (owned.get(p.id) ?? []).map((f) => ({
+        spdxElementId: pkgId,
+        relatedSpdxElement: fileIds.get(f.path) ?? '',
+        relationshipType: 'CONTAINS',
+      }));
+    }),
   ];
   const safeName =
     catalog.source.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sbom';
@@ -171,6 +217,7 @@ export function writeSpdx(catalog: Catalog, options: WriteOptions = {}): SpdxDoc
       licenseListVersion: '3.27',
     },
     packages: [root, ...packages],
+    ...(files.length > 0 ? { files } : {}),
     relationships,
   };
 }

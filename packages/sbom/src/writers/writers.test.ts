@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import parseSpdx from 'spdx-expression-parse';
 import { describe, expect, it } from 'vitest';
+import { cyclonedxValidator } from '../../test/cyclonedx-schema.js';
 import { dpkgStanza, gzLayer, makeImage, OS_RELEASE } from '../../test/images.js';
+import { officialSpdxValidator } from '../../test/spdx-official.js';
 import { spdxDocumentSchema } from '../../test/spdx-schema.js';
 import { catalogSource } from '../catalog.js';
 import { generateSbom, serializeSbom } from '../generate.js';
@@ -14,24 +11,7 @@ import { writeCycloneDx } from './cyclonedx.js';
 import { writeSpdx } from './spdx.js';
 import { writeTable } from './table.js';
 
-const require = createRequire(import.meta.url);
-const schemaDir = join(
-  dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')),
-  'res/schema',
-);
-const loadSchema = (name: string): object =>
-  JSON.parse(readFileSync(join(schemaDir, name), 'utf8')) as object;
-
-function cyclonedxValidator() {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  const addFormats = addFormatsModule as unknown as (a: Ajv) => void;
-  addFormats(ajv);
-  // bom-1.6 refers to its siblings by file name, relative to its own $id
-  for (const name of ['spdx.SNAPSHOT.schema.json', 'jsf-0.82.SNAPSHOT.schema.json']) {
-    ajv.addSchema({ ...loadSchema(name), $id: `http://cyclonedx.org/schema/${name}` });
-  }
-  return ajv.compile(loadSchema('bom-1.6.SNAPSHOT.schema.json'));
-}
+const officialSpdx = officialSpdxValidator();
 
 async function sampleCatalog() {
   const layer = await gzLayer([
@@ -52,7 +32,11 @@ async function sampleCatalog() {
         ),
       ].join('\n'),
     },
-    { name: 'var/lib/dpkg/info/bash.list', content: '/.\n/bin\n/bin/bash\n' },
+    {
+      name: 'var/lib/dpkg/info/bash.list',
+      content: '/.\n/bin\n/bin/bash\n/usr/share/doc/bash/copyright\n',
+    },
+    { name: 'bin/bash', content: '#!/bin/bash\n' },
     {
       name: 'usr/share/doc/bash/copyright',
       content: 'Format: x\n\nLicense: GPL-3+\n\nLicense: BSD-2-clause\n',
@@ -80,11 +64,26 @@ async function sampleCatalog() {
 const created = new Date('2023-11-14T22:13:20Z');
 
 describe('SPDX 2.3 writer', () => {
+  it.skipIf(officialSpdx === undefined)(
+    'validates against the official SPDX 2.3 JSON schema (ajv)',
+    async () => {
+      const doc = writeSpdx(await sampleCatalog(), { created });
+      expect(doc.files?.length ?? 0).toBeGreaterThan(0);
+      const ok = officialSpdx?.(JSON.parse(JSON.stringify(doc)));
+      expect(officialSpdx?.errors ?? []).toEqual([]);
+      expect(ok).toBe(true);
+      // and the schema does reject a malformed document (the validator is live)
+      expect(officialSpdx?.({ ...doc, files: [{ fileName: 'x' }] })).toBe(false);
+    },
+  );
+
   it('validates against the SPDX 2.3 schema, with valid license expressions and consistent ids', async () => {
     const doc = writeSpdx(await sampleCatalog(), { created });
     const parsed = spdxDocumentSchema.safeParse(JSON.parse(JSON.stringify(doc)));
     expect(parsed.error?.issues ?? []).toEqual([]);
-    const ids = doc.packages.map((p) => p.SPDXID);
+    const fileIds = (doc.files ?? []).map((f) => f.SPDXID);
+    expect(fileIds.length).toBeGreaterThan(0);
+    const ids = [...doc.packages.map((p) => p.SPDXID), ...fileIds];
     expect(new Set(ids).size).toBe(ids.length);
     for (const r of doc.relationships) {
       expect([...ids, 'SPDXRef-DOCUMENT']).toContain(r.spdxElementId);
