@@ -125,4 +125,39 @@ describe('owned files', () => {
       { alg: 'SHA-256', content: hex('sha256', CAT) },
     ]);
   });
+
+  it('come from apk databases too, in an Alpine image', async () => {
+    const MUSL = 'musl loader\n';
+    const layer = await gzLayer([
+      {
+        name: 'etc/os-release',
+        content: 'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n',
+      },
+      {
+        name: 'lib/apk/db/installed',
+        content:
+          'C:Q1abc=\nP:musl\nV:1.2.4_git20230717-r4\nA:x86_64\nL:MIT\no:musl\n' +
+          'F:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n',
+      },
+      { name: 'lib/ld-musl-x86_64.so.1', content: MUSL },
+      // a symlink owned by the package is not a file element
+      { name: 'lib/libc.musl-x86_64.so.1', type: 'symlink', linkname: 'ld-musl-x86_64.so.1' },
+    ]);
+    const { store, manifest } = await makeImage([layer]);
+    const c = await catalogSource(
+      { kind: 'image', fetcher: store, descriptor: manifest, name: 'alpine' },
+      { platform: 'linux/amd64' },
+    );
+    const musl = c.packages.find((p) => p.name === 'musl');
+    expect(musl?.purl).toMatch(/^pkg:apk\/alpine\/musl@/);
+    expect(c.files).toEqual([
+      {
+        path: '/lib/ld-musl-x86_64.so.1',
+        sha1: hex('sha1', MUSL),
+        sha256: hex('sha256', MUSL),
+        layer: c.source.layers[0]?.digest,
+        owners: [musl?.id],
+      },
+    ]);
+  });
 });
