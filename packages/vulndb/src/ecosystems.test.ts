@@ -68,6 +68,34 @@ afterAll(async () => {
 const line = (f: Finding): string =>
   `${f.package.name} ${f.package.version} ${f.id} ${f.severity}/${f.severitySource} ${f.status} ${f.fixedVersion}`.trimEnd();
 
+describe('CycloneDX file components', () => {
+  it('are neither packages nor purl-less entries, nested or not (Wharf and Syft shapes)', () => {
+    const file = (name: string) => ({
+      type: 'file',
+      name,
+      hashes: [{ alg: 'SHA-256', content: '0'.repeat(64) }],
+    });
+    const doc = JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        {
+          type: 'library',
+          name: 'smallvec',
+          version: '1.13.2',
+          purl: 'pkg:cargo/smallvec@1.13.2',
+          components: [file('/usr/lib/x.so'), file('/usr/lib/y.so')],
+        },
+        file('/etc/top-level-like-syft'),
+        { type: 'library', name: 'no-purl' },
+      ],
+    });
+    const sbom = packagesFromSbom(doc, 'bom.cdx.json');
+    expect(sbom.packages.map((p) => p.name)).toEqual(['smallvec']);
+    expect(sbom.withoutPurl).toBe(1);
+  });
+});
+
 describe('rpm family, Alpine, Maven, RubyGems and crates.io from an SBOM', () => {
   it('maps the purls to OSV ecosystems, source rpms and epochs', () => {
     const sbom = packagesFromSbom(cyclonedx, 'bom.cdx.json');

@@ -261,11 +261,13 @@ const spdxSchema = z.object({
 });
 
 interface CdxComponent {
+  readonly type?: string | undefined;
   readonly purl?: string | undefined;
   readonly components?: readonly CdxComponent[] | undefined;
 }
 const cdxComponent: z.ZodType<CdxComponent> = z.lazy(() =>
   z.object({
+    type: z.string().optional(),
     purl: z.string().optional(),
     components: z.array(cdxComponent).optional(),
   }),
@@ -345,7 +347,8 @@ export function packagesFromSbom(text: string, fileName: string): SbomPackages {
     }
     const walk = (cs: readonly CdxComponent[]): void => {
       for (const c of cs) {
-        add(c.purl);
+        // files (Syft's and Wharf's owned-file components) are not packages to match
+        if (c.type !== 'file' || c.purl !== undefined) add(c.purl);
         if (c.components !== undefined) walk(c.components);
       }
     };
