@@ -61,8 +61,8 @@ export function officialSpdxSchemaPath(): string | undefined {
 export function officialSpdxValidator(): ValidateFunction | undefined {
   const file = officialSpdxSchemaPath();
   if (file === undefined) return undefined;
-  const schema = JSON.parse(readFileSync(file, 'utf8')) as { $id?: unknown; title?: unknown };
-  if (schema.$id !== 'http://spdx.org/rdf/terms/2.3' || schema.title !== 'SPDX 2.3')
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (schema['$id'] !== 'http://spdx.org/rdf/terms/2.3' || schema['title'] !== 'SPDX 2.3')
     throw new Error(`${file} is not the SPDX 2.3 schema`);
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
