@@ -2,13 +2,20 @@
  * Realistic fixture images (Debian 12 minbase via mmdebstrap + umoci, with Node.js, Python, Go
  * binaries and whiteouts), catalogued by Wharf and by Syft side by side.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { getuid } from 'node:process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { peersRequired, REPO_ROOT, requirePeer } from '../test/peers.js';
+import {
+  buildFixtureLayouts,
+  canBuildFixtures,
+  FIXTURES,
+  syftJson,
+  syftPath,
+  type Fixture,
+  type SyftJson,
+} from '../test/fixture-images.js';
+import { REPO_ROOT } from '../test/peers.js';
 import { cyclonedxValidator } from '../test/cyclonedx-schema.js';
 import { officialSpdxValidator } from '../test/spdx-official.js';
 import { spdxDocumentSchema } from '../test/spdx-schema.js';
@@ -19,13 +26,6 @@ import { DirectoryLayerCache, MemoryLayerCache } from './walker/cache.js';
 import { writeCycloneDx } from './writers/cyclonedx.js';
 import { writeSpdx } from './writers/spdx.js';
 
-const FIXTURES = ['base', 'node', 'python', 'go', 'whiteout'] as const;
-type Fixture = (typeof FIXTURES)[number];
-// Outside the checkout, so a fresh clone on the same machine (CI) reuses images built before.
-const CACHE_DIR =
-  process.env['WHARF_FIXTURE_CACHE'] ??
-  join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'wharf-test-fixtures', 'sbom');
-const SCRIPT = join(REPO_ROOT, 'packages/sbom/scripts/build-fixtures.sh');
 const ALLOWLIST = join(REPO_ROOT, 'packages/sbom/test-fixtures/syft-allowlist.json');
 
 interface AllowEntry {
@@ -35,42 +35,16 @@ interface AllowEntry {
   readonly reason: string;
 }
 
-const mmdebstrap = requirePeer('mmdebstrap');
-const umoci = requirePeer('umoci');
-const syft = requirePeer('syft');
-const isRoot = getuid?.() === 0;
-if (!isRoot && peersRequired())
-  throw new Error('fixture images need root (mmdebstrap --mode=root)');
-const canBuild = mmdebstrap !== undefined && umoci !== undefined && isRoot;
+const syft = syftPath;
 
 const layouts = new Map<Fixture, string>();
 const catalogs = new Map<Fixture, Catalog>();
 const timings = new Map<Fixture, number>();
 const cache = new MemoryLayerCache();
 
-interface SyftJson {
-  artifacts: { id: string; purl?: string; name: string }[];
-  files?: {
-    id: string;
-    location: { path: string };
-    digests?: { algorithm: string; value: string }[];
-  }[];
-  artifactRelationships?: { parent: string; child: string; type: string }[];
-}
-
-/** Syft's syft-json for a fixture, cached next to the layout per Syft version. */
+/** Syft's syft-json for a fixture (cached next to its layout). */
 function syftDoc(fixture: Fixture, dir: string, bin: string): SyftJson {
-  const version =
-    execFileSync(bin, ['version'], { encoding: 'utf8' }).match(/Version:\s*(\S+)/)?.[1] ?? 'x';
-  const out = join(dir, `syft-${version}.json`);
-  if (!existsSync(out)) {
-    const json = execFileSync(bin, [`oci-dir:${dir}`, '-o', 'syft-json', '-q'], {
-      maxBuffer: 512 * 1024 * 1024,
-      env: { ...process.env, SYFT_CHECK_FOR_APP_UPDATE: 'false' },
-    });
-    writeFileSync(out, json);
-  }
-  const doc = JSON.parse(readFileSync(out, 'utf8')) as SyftJson;
+  const doc = syftJson(dir, bin);
   expect(doc.artifacts.length, `syft found nothing in ${fixture}`).toBeGreaterThan(0);
   return doc;
 }
@@ -104,20 +78,9 @@ function wharfOwnedFiles(c: Catalog): Set<string> {
   return out;
 }
 
-describe.skipIf(!canBuild)('fixture images', () => {
+describe.skipIf(!canBuildFixtures)('fixture images', () => {
   beforeAll(() => {
-    const goBinaries = [umoci ?? '', '/usr/local/go/bin/gofmt'].filter(
-      (p) => p !== '' && existsSync(p),
-    );
-    const out = execFileSync('bash', [SCRIPT, CACHE_DIR, ...goBinaries], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 40 * 60_000,
-    });
-    for (const line of out.trim().split('\n')) {
-      const [name, dir] = line.split('\t');
-      if (name !== undefined && dir !== undefined) layouts.set(name as Fixture, dir);
-    }
+    for (const [name, dir] of buildFixtureLayouts()) layouts.set(name, dir);
   }, 45 * 60_000);
 
   it.each(FIXTURES)(

@@ -54,6 +54,7 @@ export interface SyftCpe {
 }
 
 export interface SyftArtifact {
+  readonly id: string;
   readonly name: string;
   readonly version: string;
   readonly type: string;
@@ -61,11 +62,26 @@ export interface SyftArtifact {
   readonly cpes?: readonly SyftCpe[];
 }
 
+/** The parts of Syft's syft-json the tests read. */
+export interface SyftJson {
+  readonly artifacts: SyftArtifact[];
+  readonly files?: {
+    readonly id: string;
+    readonly location: { readonly path: string };
+    readonly digests?: { readonly algorithm: string; readonly value: string }[];
+  }[];
+  readonly artifactRelationships?: {
+    readonly parent: string;
+    readonly child: string;
+    readonly type: string;
+  }[];
+}
+
 /**
  * Syft's syft-json for an OCI layout, run once per Syft version and kept next to the layout
  * (`syft-<version>.json`, written via a rename so a concurrent reader never sees half a file).
  */
-export function syftArtifacts(dir: string, bin: string): SyftArtifact[] {
+export function syftJson(dir: string, bin: string): SyftJson {
   const version =
     execFileSync(bin, ['version'], { encoding: 'utf8' }).match(/Version:\s*(\S+)/)?.[1] ?? 'x';
   const out = join(dir, `syft-${version}.json`);
@@ -78,5 +94,10 @@ export function syftArtifacts(dir: string, bin: string): SyftArtifact[] {
     writeFileSync(tmp, json);
     renameSync(tmp, out);
   }
-  return (JSON.parse(readFileSync(out, 'utf8')) as { artifacts: SyftArtifact[] }).artifacts;
+  return JSON.parse(readFileSync(out, 'utf8')) as SyftJson;
+}
+
+/** Syft's artifacts (packages) for an OCI layout. */
+export function syftArtifacts(dir: string, bin: string): SyftArtifact[] {
+  return syftJson(dir, bin).artifacts;
 }
