@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +13,25 @@ import { distroFromFields, parseOsRelease } from './os-release.js';
 import { normalizePypiName, parsePythonMetadata } from './python.js';
 import { parseGemspec, rubyCataloger } from './ruby.js';
 import { formatPurl, scopeToDistro } from '../identity/purl.js';
+import { peerPath } from '../../test/peers.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../test-fixtures');
 const read = (p: string) => readFileSync(join(fixtures, p), 'utf8');
 const debian12 = { id: 'debian', versionId: '12', idLike: [] };
+
+/** `<GOROOT>/bin/<name>` of the `go` on PATH; throws when there is no Go toolchain. */
+function goToolchainBinary(name: string): string {
+  let goroot: string;
+  try {
+    goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
+  } catch (err) {
+    throw new Error(
+      `no Go toolchain (\`go env GOROOT\` failed); \`npm test\` needs Go (README, Requirements)`,
+      { cause: err },
+    );
+  }
+  return join(goroot, 'bin', name);
+}
 
 /** A minimal zip writer (deflate) for jar fixtures. */
 export function makeZip(files: Record<string, Uint8Array | string>): Buffer {
@@ -170,22 +186,34 @@ describe('python', () => {
 });
 
 describe('go binaries', () => {
-  it('reads build info from real Go binaries (the Go toolchain, Debian umoci)', () => {
-    for (const [file, path] of [
-      ['/usr/local/go/bin/gofmt', 'cmd/gofmt'],
-      ['/usr/bin/umoci', 'github.com/opencontainers/umoci/cmd/umoci'],
-    ] as const) {
-      let bin: Buffer;
-      try {
-        bin = readFileSync(file);
-      } catch {
-        continue; // not installed here
-      }
-      const info = readGoBuildInfo(bin);
-      expect(info?.goVersion).toMatch(/^go1\.\d+/);
-      expect(info?.path).toBe(path);
-      expect(info?.settings['-compiler']).toBe('gc');
-    }
+  // Both are always there where the tests run: the Go toolchain is a requirement of `npm test`
+  // (README; scripts/peers.sh builds the peer tools with it) and umoci is one of the apt tools
+  // scripts/peers.sh installs (CI runs it first). So a missing one fails, with how to get it.
+  const realGoBinaries = [
+    {
+      name: 'gofmt of the Go toolchain',
+      find: () => goToolchainBinary('gofmt'),
+      path: 'cmd/gofmt',
+    },
+    {
+      name: "Debian's umoci",
+      find: () => {
+        const umoci = peerPath('umoci');
+        if (umoci === undefined) {
+          throw new Error(
+            'umoci is not on PATH nor in .peers/bin: `npm run peers` installs it (apt-get install umoci)',
+          );
+        }
+        return umoci;
+      },
+      path: 'github.com/opencontainers/umoci/cmd/umoci',
+    },
+  ];
+  it.each(realGoBinaries)('reads build info from a real Go binary: $name', ({ find, path }) => {
+    const info = readGoBuildInfo(readFileSync(find()));
+    expect(info?.goVersion).toMatch(/^go1\.\d+/);
+    expect(info?.path).toBe(path);
+    expect(info?.settings['-compiler']).toBe('gc');
   });
 
   it('reads inline (Go >= 1.18) build info with deps found by scanning for the magic', () => {

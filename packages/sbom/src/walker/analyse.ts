@@ -24,6 +24,16 @@ const HARDLINK_KEEP_BYTES = 8 * 1024 * 1024;
 /** Default cap on a buffered file. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
+const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/** The FILE_TOO_LARGE message: sizes in bytes and MiB, and the catalogers that miss the file. */
+function tooLarge(path: string, size: number, cap: number, wanted: readonly Cataloger[]): string {
+  return (
+    `${path} is ${size} bytes (${mib(size)}), over the ${cap}-byte (${mib(cap)}) per-file cap; ` +
+    `not cataloged by ${wanted.map((c) => c.name).join(', ')}`
+  );
+}
+
 /** An entry of the layer's file tree: [path, type, link target]. f=file d=dir l=symlink h=hard link. */
 export type EntryRecord = readonly [path: string, type: 'f' | 'd' | 'l' | 'h', link?: string];
 
@@ -251,7 +261,7 @@ export async function analyseEntries(
       if (wanted.length > 0 && entry.size > options.maxFileBytes) {
         warnings.push({
           code: 'FILE_TOO_LARGE',
-          message: `${path} is ${entry.size} bytes, over the ${options.maxFileBytes}-byte cap; not analysed`,
+          message: tooLarge(path, entry.size, options.maxFileBytes, wanted),
           path,
           ...layer,
         });
