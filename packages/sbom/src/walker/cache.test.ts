@@ -166,7 +166,16 @@ describe('layer cache', () => {
       'a file digest that is not hex',
       (f) => {
         const e = readEntry(f);
-        writeEntry(f, { ...e, digests: [['/x', 'z'.repeat(40), '0'.repeat(64)]] });
+        const d = String(e['digests']);
+        expect(d.length).toBeGreaterThan(0);
+        writeEntry(f, { ...e, digests: 'z' + d.slice(1) });
+      },
+    ],
+    [
+      'file digests of the wrong length',
+      (f) => {
+        const e = readEntry(f);
+        writeEntry(f, { ...e, digests: String(e['digests']).slice(2) });
       },
     ],
     [
@@ -282,20 +291,26 @@ describe('layer cache', () => {
       entries: [
         ['/a', 'd'],
         ['/a/b', 'l', '/c'],
+        ['/a/c', 'f'],
       ],
       whiteouts: [],
       opaqueDirs: [],
       evidence: [],
       warnings: [],
       licenses: [['MIT', 'MIT']],
-      digests: [['/a/c', 'a'.repeat(40), 'b'.repeat(64)]],
+      digests: 'a'.repeat(40) + 'b'.repeat(64),
     };
     expect(validateAnalysis(ok)).toEqual({ ok: true, analysis: ok });
-    expect(
-      validateAnalysis({ ...ok, digests: [['/a/c', 'a'.repeat(40), 'B'.repeat(64)]] }),
-    ).toEqual({ ok: false, reason: 'digests[0] is malformed' });
+    expect(validateAnalysis({ ...ok, digests: 'a'.repeat(40) + 'B'.repeat(64) })).toEqual({
+      ok: false,
+      reason: 'digests is not lowercase hex',
+    });
+    expect(validateAnalysis({ ...ok, digests: 'a'.repeat(40) })).toEqual({
+      ok: false,
+      reason: 'digests has 40 characters for 1 files',
+    });
     const { digests: _d, ...v3 } = ok;
-    expect(validateAnalysis(v3)).toEqual({ ok: false, reason: 'digests is not an array' });
+    expect(validateAnalysis(v3)).toEqual({ ok: false, reason: 'digests is not a string' });
     expect(
       validateAnalysis({
         ...ok,

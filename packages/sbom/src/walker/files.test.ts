@@ -160,4 +160,29 @@ describe('owned files', () => {
       },
     ]);
   });
+
+  it('get unique SPDX ids when paths sanitize alike', () => {
+    const f = (path: string) => ({
+      path,
+      sha1: '1'.repeat(40),
+      sha256: '2'.repeat(64),
+      owners: [],
+    });
+    const doc = writeSpdx(
+      {
+        source: { kind: 'directory', name: 'x', layers: [] },
+        packages: [],
+        files: [f('/a/b'), f('/a-b'), f('/a-b-2'), f('/a b')],
+        warnings: [],
+      },
+      { created: new Date(0) },
+    );
+    const ids = (doc.files ?? []).map((x) => x.SPDXID);
+    expect(ids).toEqual([
+      'SPDXRef-File-a-b',
+      'SPDXRef-File-a-b-2',
+      'SPDXRef-File-a-b-2-2',
+      'SPDXRef-File-a-b-3',
+    ]);
+  });
 });

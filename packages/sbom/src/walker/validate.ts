@@ -1,5 +1,10 @@
 import type { PackageType, SbomWarning } from '../types.js';
-import { ANALYSER_VERSION, type LayerAnalysis } from './analyse.js';
+import {
+  ANALYSER_VERSION,
+  DIGEST_RECORD_CHARS,
+  type EntryRecord,
+  type LayerAnalysis,
+} from './analyse.js';
 
 // Hand-written rather than a zod schema: this runs on every warm `wharf sbom`, and loading zod
 // (about 80 ms of module compilation) would cost more than the cache saves on small images.
@@ -137,21 +142,6 @@ function isLicensePair(v: unknown): boolean {
   );
 }
 
-const HEX40 = /^[0-9a-f]{40}$/;
-const HEX64 = /^[0-9a-f]{64}$/;
-
-function isDigestRecord(v: unknown): boolean {
-  return (
-    Array.isArray(v) &&
-    v.length === 3 &&
-    typeof v[0] === 'string' &&
-    typeof v[1] === 'string' &&
-    HEX40.test(v[1]) &&
-    typeof v[2] === 'string' &&
-    HEX64.test(v[2])
-  );
-}
-
 /** The index of the first element of `v` that fails `ok`; -1 when all pass; -2: not an array. */
 function firstBad(v: unknown, ok: (x: unknown) => boolean): number {
   if (!Array.isArray(v)) return -2;
@@ -178,12 +168,18 @@ export function validateAnalysis(
     ['evidence', isPathEvidence],
     ['warnings', isWarning],
     ['licenses', isLicensePair],
-    ['digests', isDigestRecord],
   ];
   for (const [name, ok] of fields) {
     const bad = firstBad(v[name], ok);
     if (bad === -2) return { ok: false, reason: `${name} is not an array` };
     if (bad >= 0) return { ok: false, reason: `${name}[${bad}] is malformed` };
   }
+  const digests = v.digests;
+  if (typeof digests !== 'string') return { ok: false, reason: 'digests is not a string' };
+  let files = 0;
+  for (const e of v.entries as readonly EntryRecord[]) if (e[1] === 'f') files++;
+  if (digests.length !== files * DIGEST_RECORD_CHARS)
+    return { ok: false, reason: `digests has ${digests.length} characters for ${files} files` };
+  if (!/^[0-9a-f]*$/.test(digests)) return { ok: false, reason: 'digests is not lowercase hex' };
   return { ok: true, analysis: v as unknown as LayerAnalysis };
 }

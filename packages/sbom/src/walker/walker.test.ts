@@ -373,7 +373,7 @@ describe('SquashedTree.resolve', () => {
     evidence: [],
     warnings: [],
     licenses: [],
-    digests: [],
+    digests: '',
   });
   it('follows directory symlinks, absolute targets and `..` inside the root', () => {
     const t = SquashedTree.build([
@@ -403,7 +403,7 @@ describe('SquashedTree.build', () => {
     evidence: [],
     warnings: [],
     licenses: [],
-    digests: [],
+    digests: '',
   });
   it('re-walks from the root after an entry replaces the directory the previous ones were in', () => {
     const t = SquashedTree.build([

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Catalog, CatalogFile } from '../types.js';
 
 export const TOOL_NAME = 'wharf-sbom';
@@ -51,7 +51,7 @@ export function imagePurl(catalog: Catalog): string | undefined {
 
 /** A stable id for an owned file: 16 hex digits of the SHA-256 of its path. */
 export function fileRefHash(path: string): string {
-  return createHash('sha256').update(path).digest('hex').slice(0, 16);
+  return hash('sha256', path, 'hex').slice(0, 16);
 }
 
 /** The catalog's owned files by the id of each package that owns them, in path order. */

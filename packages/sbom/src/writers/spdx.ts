@@ -1,7 +1,6 @@
 import type { Catalog, Package } from '../types.js';
 import {
   contentUuid,
-  fileRefHash,
   filesByOwner,
   imagePurl,
   timestamp,
@@ -68,6 +67,8 @@ export interface SpdxFile {
   /** `layerID: <digest>` of the layer the file comes from (Syft's convention). */
   readonly comment?: string;
 }
+
+const NOASSERTION_LIST: readonly ['NOASSERTION'] = Object.freeze(['NOASSERTION'] as const);
 
 const SOURCE_INFO: Readonly<Record<Package['type'], string>> = {
   deb: 'DPKG DB',
@@ -167,21 +168,38 @@ export function writeSpdx(catalog: Catalog, options: WriteOptions = {}): SpdxDoc
   const owned = filesByOwner(catalog);
   const fileIds = new Map<string, string>();
   const files: SpdxFile[] = [];
+  const usedIds = new Set<string>();
+  // Thousands of files: one shared `licenseInfoInFiles` list and one comment string per layer,
+  // and a plain loop, keep a warm run's allocations (and so its GC) down.
+  const comments = new Map<string, string>();
   for (const f of catalog.files ?? []) {
-    const id = `${spdxId('File', f.path.replace(/^\/+/, ''))}-${fileRefHash(f.path)}`;
+    const fileName = f.path.charCodeAt(0) === 47 ? f.path.replace(/^\/+/, '') : f.path;
+    // the sanitized path, made unique by a counter in the rare case two paths sanitize alike
+    const base = `SPDXRef-File-${fileName.replace(/[^a-zA-Z0-9.-]/g, '-')}`;
+    let id = base;
+    for (let n = 2; usedIds.has(id); n++) id = `${base}-${n}`;
+    usedIds.add(id);
     fileIds.set(f.path, id);
-    files.push({
+    const file: { -readonly [K in keyof SpdxFile]: SpdxFile[K] } = {
       SPDXID: id,
-      fileName: f.path.replace(/^\/+/, ''),
+      fileName,
       checksums: [
         { algorithm: 'SHA1', checksumValue: f.sha1 },
         { algorithm: 'SHA256', checksumValue: f.sha256 },
       ],
       licenseConcluded: 'NOASSERTION',
-      licenseInfoInFiles: ['NOASSERTION'],
+      licenseInfoInFiles: NOASSERTION_LIST,
       copyrightText: 'NOASSERTION',
-      ...(f.layer !== undefined ? { comment: `layerID: ${f.layer}` } : {}),
-    });
+    };
+    if (f.layer !== undefined) {
+      let comment = comments.get(f.layer);
+      if (comment === undefined) {
+        comment = `layerID: ${f.layer}`;
+        comments.set(f.layer, comment);
+      }
+      file.comment = comment;
+    }
+    files.push(file);
   }
   const relationships = [
     {
