@@ -125,6 +125,18 @@ describe('wharf sbom (local targets)', () => {
     ).toBeGreaterThan(3);
   });
 
+  it('writes JSON on one line like syft, indented with --pretty, the same document either way', async () => {
+    const epoch = { SOURCE_DATE_EPOCH: '0' };
+    const compact = await w(['sbom', 'layout:v1', '-o', 'spdx-json'], epoch);
+    expect(compact.code, compact.stderr).toBe(0);
+    expect(compact.stdout.endsWith('\n')).toBe(true);
+    expect(compact.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const pretty = await w(['sbom', 'layout:v1', '-o', 'spdx-json', '--pretty'], epoch);
+    expect(pretty.code, pretty.stderr).toBe(0);
+    expect(pretty.stdout).toMatch(/^\{\n {2}"spdxVersion": "SPDX-2.3",\n/);
+    expect(JSON.parse(pretty.stdout)).toEqual(JSON.parse(compact.stdout));
+  });
+
   it('picks the platform of an index (default the host)', async () => {
     const arm = await w(['sbom', 'multi:v1', '--platform', 'linux/arm64']);
     expect(arm.code, arm.stderr).toBe(0);

@@ -28,5 +28,6 @@ export {
   type SbomFormat,
   type GenerateSbomOptions,
   type GenerateSbomResult,
+  type SerializeOptions,
 } from './generate.js';
 export { createdFromEpoch, type WriteOptions } from './writers/common.js';

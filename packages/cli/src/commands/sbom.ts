@@ -32,6 +32,7 @@ interface SbomOptions extends RemoteFlags, ManifestSignFlags {
   readonly platform?: string;
   readonly cache?: boolean;
   readonly attach?: boolean;
+  readonly pretty?: boolean;
   readonly sign?: boolean;
   readonly quiet?: boolean;
   readonly tty?: boolean;
@@ -446,6 +447,7 @@ export function registerSbom(program: Command, context: () => CommandContext): v
       collect,
     )
     .option('--output-file <file>', 'write the SBOM to a file instead of stdout (atomic)')
+    .option('--pretty', 'indent JSON output (default: one line, as syft writes it)')
     .option(
       '--platform <os/arch[/variant]>',
       "platform to pick from an index (default: the host's, e.g. linux/amd64)",
@@ -543,7 +545,9 @@ Examples:
       const textOf = (format: SbomFormat): string => {
         let text = texts.get(format);
         if (text === undefined) {
-          text = serializeSbom(renderCatalog(catalog, format, { created }));
+          text = serializeSbom(renderCatalog(catalog, format, { created }), {
+            pretty: opts.pretty === true,
+          });
           texts.set(format, text);
         }
         return text;
