@@ -107,10 +107,10 @@ describe('warm wharf sbom', () => {
 
   it('treats a corrupt cache entry as a miss with a warning, and writes the same SBOM', async () => {
     const files = readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) =>
-      f.endsWith('.json.gz'),
+      f.endsWith('.json'),
     );
     expect(files).toHaveLength(1);
-    writeFileSync(join(cache, files[0] ?? ''), 'not gzip');
+    writeFileSync(join(cache, files[0] ?? ''), 'not JSON');
     const r = await sbom('corrupt');
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).toMatch(/^warn: layer cache entry unreadable; analysing the layer again /m);
