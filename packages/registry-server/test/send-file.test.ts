@@ -93,6 +93,8 @@ describe('sendFileRange', () => {
     // A second transfer reuses the pooled buffers instead of allocating more.
     const again = new Uint8Array(await (await fetch(s.url)).arrayBuffer());
     expect(sha(again)).toBe(sha(big));
+    // the client can have every byte before the server's last write callback has run
+    expect(await waitForResult(n + 2)).toEqual({ kind: 'complete', bytes: big.length });
     expect(sendBufferPoolSize()).toBe(2);
   });
 
