@@ -48,13 +48,12 @@ export async function sendFileRange(
   const pending: (Promise<boolean> | undefined)[] = [];
   let closed = false;
   let written = start;
-  const onClose = (): void => {
-    closed = true;
-  };
   const gone = new Promise<false>((resolve) => {
-    out.once('close', () => resolve(false));
+    out.once('close', () => {
+      closed = true;
+      resolve(false);
+    });
   });
-  out.once('close', onClose);
   let result: SendResult | undefined;
   let clean = true;
   try {
@@ -109,7 +108,6 @@ export async function sendFileRange(
     out.destroy(err instanceof Error ? err : undefined);
     throw err;
   } finally {
-    out.off('close', onClose);
     await file.close().catch(() => undefined);
     // A buffer may still be referenced by a write the socket never flushed: only clean transfers
     // give their buffers back.

@@ -58,7 +58,8 @@ export interface LayerAnalysis {
   readonly licenses: readonly (readonly [declared: string, spdx: string | null])[];
   /**
    * SHA-1 then SHA-256 (lowercase hex, {@link DIGEST_RECORD_CHARS} characters) of every regular
-   * file (`f` entry) of the layer, in entry order, in one string; a hard link has its target's.
+   * file (`f` entry) of the layer, in entry order, in one string (hard links have no record: the
+   * squash gives them their target's).
    * SPDX 2.3 requires a SHA-1 for each file element, and the files a package owns are only known
    * after the layers are squashed, so every file is hashed while it streams past. One string
    * rather than an array of records: a warm run parses, validates and keeps it with no object per
@@ -311,9 +312,6 @@ export async function analyseEntries(
       }
       records.push([path, 'f']);
       const wanted = options.catalogers.filter((c) => c.match(meta));
-      const record = (sha1: string, sha256: string): void => {
-        digests.push(sha1 + sha256);
-      };
       if (wanted.length > 0 && entry.size > options.maxFileBytes) {
         warnings.push({
           code: 'FILE_TOO_LARGE',
@@ -324,7 +322,7 @@ export async function analyseEntries(
       }
       if (wanted.length === 0 || entry.size > options.maxFileBytes) {
         const [sha1, sha256] = await hashOnly(entry.body(), entry.size);
-        record(sha1, sha256);
+        digests.push(sha1 + sha256);
         continue;
       }
       const sniffers = wanted.filter((c) => c.sniff !== undefined);
@@ -334,7 +332,7 @@ export async function analyseEntries(
           : undefined;
       const body = entry.body();
       const read = await readCapped(body, entry.size, sniff);
-      record(read.sha1, read.sha256);
+      digests.push(read.sha1 + read.sha256);
       const content = read.content;
       if (content === undefined) continue;
       // keep recent small files for hard links later in the layer, within a fixed budget
